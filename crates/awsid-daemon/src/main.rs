@@ -1,0 +1,114 @@
+//! `awsidd`: the awsid daemon.
+//!
+//! It caches GetCallerIdentity answers per credential fingerprint and serves the `awsid`
+//! client over a private local socket. Layout:
+//! - [`server`]: socket, peer checks, frames, shutdown;
+//! - [`handler`]: one request: fingerprint, cache, single-flight, render;
+//! - [`fingerprint`], [`awsfiles`]: what goes into the cache key;
+//! - [`cache`]: the bounded identity cache with single-flight;
+//! - [`resolve`]: GetCallerIdentity in a child process with the client's environment;
+//! - [`render`]: output byte-identical to `aws sts get-caller-identity`.
+
+mod awsfiles;
+mod cache;
+mod fingerprint;
+mod handler;
+mod logging;
+mod render;
+mod resolve;
+mod server;
+mod state;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use awsid_proto::runtime;
+
+const HELP: &str = "\
+awsidd: the awsid daemon. It caches AWS STS GetCallerIdentity answers per credential
+fingerprint and answers the `awsid` client over a private local socket. Clients start it on
+demand; you rarely run it yourself (see `awsid daemon --help`).
+
+Usage: awsidd [serve]      run the daemon in the foreground
+       awsidd resolve      (internal) resolve one identity in this environment
+
+Environment:
+  AWSID_RUNTIME_DIR    socket directory (default $XDG_RUNTIME_DIR/awsid, else /tmp/awsid-$UID)
+  AWSID_LOG            log filter, e.g. debug (default info); log file under $XDG_STATE_HOME/awsid
+  AWSID_IDLE_TIMEOUT   exit after this many seconds without requests (default: never)
+
+Options:
+  -h, --help     Print help
+  -V, --version  Print version
+";
+
+fn main() -> ExitCode {
+    let arg = std::env::args().nth(1);
+    match arg.as_deref() {
+        None | Some("serve") => serve(),
+        Some("resolve") => resolve::child::main(),
+        Some("-h" | "--help" | "help") => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        Some("-V" | "--version") => {
+            println!("awsidd {}", awsid_proto::VERSION);
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("awsidd: unknown argument {other:?}\n\n{HELP}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve() -> ExitCode {
+    // Everything the daemon creates is private to its user.
+    // SAFETY: umask has no preconditions.
+    unsafe {
+        libc::umask(0o077);
+    }
+    let log = logging::init();
+    match serve_inner() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("awsidd: {e:#} (log: {})", log.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve_inner() -> anyhow::Result<()> {
+    let dir = runtime::runtime_dir();
+    runtime::ensure_dir(&dir)?;
+    let socket = dir.join(runtime::SOCKET_NAME);
+    server::clear_leftover_socket(&socket)?;
+    let idle = std::env::var("AWSID_IDLE_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs);
+    let exe = std::env::current_exe()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = server::bind(&socket)?;
+        let pidfile = dir.join(runtime::PID_FILE_NAME);
+        std::fs::write(&pidfile, format!("{}\n", std::process::id()))?;
+        tracing::info!(
+            pid = std::process::id(),
+            version = awsid_proto::VERSION,
+            socket = %socket.display(),
+            "awsidd listening"
+        );
+        let d = state::Daemon::new(socket.clone(), exe);
+        let result = server::run(d, listener, idle).await;
+        let _ = std::fs::remove_file(&pidfile);
+        result?;
+        anyhow::Ok(())
+    })?;
+    tracing::info!("awsidd stopped");
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! The socket side: bind (after the directory checks and leftover-socket rule), accept, check
+//! the peer's uid, read frames with timeouts, answer, and shut down cleanly.
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use awsid_proto::frame::{self, HEADER_LEN};
+use awsid_proto::msg::{Reply, Request, Response};
+use awsid_proto::{codec, runtime};
+use interprocess::local_socket::tokio::{prelude::*, Listener, Stream};
+use interprocess::local_socket::{GenericFilePath, ListenerOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::Semaphore;
+
+use crate::handler;
+use crate::state::{Daemon, Stats};
+
+/// Open connections served at once; more are closed at accept.
+pub const MAX_CONNECTIONS: usize = 512;
+/// An open connection with no request for this long is closed.
+const IDLE_CONNECTION: Duration = Duration::from_secs(30);
+/// A frame whose header arrived must be complete within this.
+const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Removes a socket file left by a dead daemon: only when connecting to it is refused.
+/// Returns an error if a live daemon answers there.
+pub fn clear_leftover_socket(path: &Path) -> io::Result<()> {
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!("another awsidd already answers on {}", path.display()),
+        )),
+        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            tracing::info!(socket = %path.display(), "removing a leftover socket");
+            std::fs::remove_file(path)
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn bind(path: &Path) -> io::Result<Listener> {
+    ListenerOptions::new()
+        .name(path.to_fs_name::<GenericFilePath>()?)
+        .reclaim_name(true)
+        .create_tokio()
+}
+
+/// Accepts until SIGTERM/SIGINT, a Shutdown request, or (if set) `idle` without requests.
+pub async fn run(d: Arc<Daemon>, listener: Listener, idle: Option<Duration>) -> io::Result<()> {
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let idle_deadline = idle.map(|t| tokio::time::Instant::from_std(d.last_activity() + t));
+        let idle_sleep = async {
+            match idle_deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(stream) => {
+                    d.touch();
+                    let Ok(permit) = connections.clone().try_acquire_owned() else {
+                        tracing::warn!("connection limit reached; closing a new connection");
+                        continue;
+                    };
+                    let d = d.clone();
+                    tokio::spawn(async move {
+                        serve(&d, stream).await;
+                        drop(permit);
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+            _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
+            _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
+            _ = d.shutdown.notified() => { tracing::info!("shutdown requested"); break; }
+            _ = idle_sleep => {
+                let busy = connections.available_permits() < MAX_CONNECTIONS || d.cache.in_flight() > 0;
+                if busy {
+                    d.touch();
+                } else {
+                    tracing::info!("idle timeout: shutting down");
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn send(stream: &mut Stream, resp: &Response) -> io::Result<()> {
+    let payload = codec::encode(resp);
+    let mut buf = Vec::with_capacity(HEADER_LEN + payload.len());
+    buf.extend_from_slice(&frame::encode_header(payload.len()));
+    buf.extend_from_slice(&payload);
+    tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&buf))
+        .await
+        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+}
+
+async fn refuse(d: &Daemon, stream: &mut Stream, why: String) {
+    Stats::bump(&d.stats.errors);
+    tracing::warn!(reason = %why, "bad request; closing the connection");
+    let _ = send(stream, &Response::new(Reply::Error(why))).await;
+}
+
+/// Serves one connection: any number of request/reply exchanges.
+async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
+    let me = runtime::euid();
+    match stream.peer_creds().map(|c| c.euid()) {
+        Ok(Some(uid)) if uid == me => {}
+        other => {
+            tracing::warn!(peer = ?other.ok().flatten(), "refusing a peer of another user");
+            Stats::bump(&d.stats.errors);
+            return;
+        }
+    }
+    loop {
+        let mut h = [0u8; HEADER_LEN];
+        match tokio::time::timeout(IDLE_CONNECTION, stream.read_exact(&mut h)).await {
+            Ok(Ok(_)) => {}
+            _ => return, // closed, broken or idle
+        }
+        let header = match frame::check_header(&h) {
+            Ok(h) => h,
+            Err(e) => return refuse(d, &mut stream, e.to_string()).await,
+        };
+        let mut payload = vec![0u8; header.len as usize];
+        match tokio::time::timeout(FRAME_TIMEOUT, stream.read_exact(&mut payload)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) => return,
+            Err(_) => return refuse(d, &mut stream, "incomplete frame".into()).await,
+        }
+        let req: Request = match codec::decode(&payload) {
+            Ok(r) => r,
+            Err(e) => return refuse(d, &mut stream, e.to_string()).await,
+        };
+        drop(payload);
+        let shutdown = matches!(req, Request::Shutdown);
+        let reply = handler::handle(d, req).await;
+        let sent = send(&mut stream, &Response::new(reply)).await;
+        d.touch();
+        if shutdown {
+            d.shutdown.notify_one();
+            return;
+        }
+        if sent.is_err() {
+            return;
+        }
+    }
+}

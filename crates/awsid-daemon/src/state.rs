@@ -1,0 +1,133 @@
+//! The daemon's shared state: the fingerprint key, the caches, counters, and shutdown.
+
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use tokio::sync::{Notify, Semaphore};
+
+use crate::awsfiles::{self, FileKind, ParsedFile, Profiles};
+use crate::cache::Cache;
+use crate::fingerprint::{is_racy, Key};
+use crate::resolve;
+
+#[derive(Default)]
+pub struct Stats {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    pub sts_calls: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+impl Stats {
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+pub struct Daemon {
+    pub key: Key,
+    pub cache: Cache,
+    pub files: FileCache,
+    pub stats: Stats,
+    /// The executable run as `<exe> resolve` for each resolution.
+    pub resolver: PathBuf,
+    pub resolver_limit: Semaphore,
+    pub started: Instant,
+    pub socket: PathBuf,
+    /// The daemon's own HOME, used when a client sends none.
+    pub home: Option<PathBuf>,
+    pub shutdown: Notify,
+    last_activity: Mutex<Instant>,
+}
+
+impl Daemon {
+    pub fn new(socket: PathBuf, resolver: PathBuf) -> Arc<Daemon> {
+        Arc::new(Daemon {
+            key: Key::random(),
+            cache: Cache::default(),
+            files: FileCache::default(),
+            stats: Stats::default(),
+            resolver,
+            resolver_limit: Semaphore::new(resolve::MAX_CONCURRENT),
+            started: Instant::now(),
+            socket,
+            home: std::env::var_os("HOME").map(PathBuf::from),
+            shutdown: Notify::new(),
+            last_activity: Mutex::new(Instant::now()),
+        })
+    }
+
+    pub fn touch(&self) {
+        *self.last_activity.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+
+    pub fn last_activity(&self) -> Instant {
+        *self.last_activity.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+type StatKey = (u64, u64, u64, i64, i64, i64, i64);
+/// A file and whether it is read as a config (not credentials) file.
+type FileSlot = (PathBuf, bool);
+
+/// Parsed AWS files, re-read when their stat identity changes (and always while "racy").
+#[derive(Default)]
+pub struct FileCache {
+    inner: Mutex<HashMap<FileSlot, (StatKey, Arc<ParsedFile>)>>,
+}
+
+/// Distinct files remembered; clients naming many different files just cost re-reads.
+const MAX_FILES: usize = 64;
+
+impl FileCache {
+    pub fn profiles(&self, config: &Path, credentials: &Path) -> Profiles {
+        let now = SystemTime::now();
+        Profiles {
+            config: self.load(config, FileKind::Config, now),
+            credentials: self.load(credentials, FileKind::Credentials, now),
+        }
+    }
+
+    fn load(&self, path: &Path, kind: FileKind, now: SystemTime) -> Arc<ParsedFile> {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Arc::default();
+        };
+        let key: StatKey = (
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec(),
+        );
+        let racy = meta.modified().map(|m| is_racy(m, now)).unwrap_or(true);
+        let slot = (path.to_owned(), kind == FileKind::Config);
+        if !racy {
+            let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((k, parsed)) = inner.get(&slot) {
+                if *k == key {
+                    return parsed.clone();
+                }
+            }
+        }
+        let text = std::fs::read(path).unwrap_or_default();
+        let parsed = Arc::new(awsfiles::parse(&String::from_utf8_lossy(&text), kind));
+        if !racy {
+            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            if inner.len() >= MAX_FILES {
+                inner.clear();
+            }
+            inner.insert(slot, (key, parsed.clone()));
+        }
+        parsed
+    }
+
+    pub fn clear(&self) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}

@@ -1,0 +1,170 @@
+//! Messages between the client and the daemon, and between the daemon and its resolver child.
+
+use crate::codec::{Decode, Encode};
+
+/// An environment as raw bytes: names and values need not be UTF-8.
+pub type Env = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// What a client asks.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub enum Request {
+    /// The caller identity, rendered like `aws sts get-caller-identity`.
+    Whoami(WhoamiRequest),
+    /// Counters and facts about the daemon.
+    Status,
+    /// Drop every cached answer.
+    Flush,
+    /// Remove the socket and exit.
+    Shutdown,
+}
+
+/// `awsid whoami` as the daemon needs it.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct WhoamiRequest {
+    /// The fingerprint variables (see [`crate::envvars`]), or the whole environment when
+    /// `full_env` is set. The whole environment is only sent after a [`Reply::NeedEnv`].
+    pub env: Env,
+    pub full_env: bool,
+    /// `--profile`: like the CLI, it disables credentials from the environment.
+    pub profile: Option<String>,
+    /// `--output json|text|table`; `None` defers to `AWS_DEFAULT_OUTPUT` and the profile.
+    pub output: Option<String>,
+    /// `--query` (a field name: Account, Arn or UserId).
+    pub query: Option<String>,
+    /// Width of the terminal on stdout, when stdout is a terminal (the table output and its
+    /// colours depend on it, as in the CLI).
+    pub term_width: Option<u16>,
+    /// How long the daemon may wait for STS before answering with a timeout.
+    pub timeout_ms: u32,
+}
+
+/// Every reply carries the daemon's protocol and version so a client can tell it meets
+/// another build and restart it.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct Response {
+    pub protocol: u16,
+    pub version: String,
+    pub body: Reply,
+}
+
+impl Response {
+    pub fn new(body: Reply) -> Response {
+        Response {
+            protocol: crate::PROTOCOL_VERSION,
+            version: crate::VERSION.to_string(),
+            body,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub enum Reply {
+    Whoami(WhoamiReply),
+    /// Cache miss: send the request again with the whole environment.
+    NeedEnv,
+    Status(Status),
+    Done,
+    /// The request could not be served (malformed, unsupported…).
+    Error(String),
+}
+
+/// What `awsid whoami` prints and how it exits.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct WhoamiReply {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Encode, Decode)]
+pub struct Status {
+    pub pid: u32,
+    pub version: String,
+    pub uptime_secs: u64,
+    pub socket: String,
+    pub cached: u64,
+    pub in_flight: u64,
+    pub hits: u64,
+    pub misses: u64,
+    pub sts_calls: u64,
+    pub errors: u64,
+}
+
+/// What the resolver child (`awsidd resolve`) writes on stdout.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub enum ResolveOutcome {
+    Identity(Identity),
+    Failure(Failure),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+    /// When the credentials that produced this answer expire (Unix seconds).
+    pub expires_unix: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// Error code from STS (`ExpiredToken`, `Throttling`…) for service errors.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub enum FailureKind {
+    /// No provider in the chain had credentials.
+    NoCredentials,
+    /// A named profile does not exist.
+    ProfileNotFound,
+    /// STS answered with an error.
+    Service,
+    /// A credential provider failed (bad config, credential_process error, SSO token…).
+    Credentials,
+    /// STS could not be reached.
+    Network,
+    /// No answer in time.
+    Timeout,
+    Other,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec;
+
+    #[test]
+    fn request_round_trip() {
+        let req = Request::Whoami(WhoamiRequest {
+            env: vec![(b"AWS_PROFILE".to_vec(), b"dev".to_vec())],
+            full_env: false,
+            profile: None,
+            output: Some("text".into()),
+            query: None,
+            term_width: Some(80),
+            timeout_ms: 1000,
+        });
+        let bytes = codec::encode(&req);
+        assert_eq!(codec::decode::<Request>(&bytes).unwrap(), req);
+    }
+
+    #[test]
+    fn garbage_and_trailing_bytes_are_refused() {
+        assert!(codec::decode::<Request>(&[0xff, 0xff, 0xff]).is_err());
+        let mut bytes = codec::encode(&Request::Status);
+        bytes.push(0);
+        assert!(codec::decode::<Request>(&bytes).is_err());
+    }
+
+    #[test]
+    fn huge_announced_lengths_do_not_allocate() {
+        // A Vec length prefix of u64::MAX must be refused by the limit, not attempted.
+        let mut bytes = vec![0u8]; // variant Whoami
+        bytes.push(253); // varint u64 marker
+        bytes.extend_from_slice(&u64::MAX.to_le_bytes());
+        assert!(codec::decode::<Request>(&bytes).is_err());
+    }
+}

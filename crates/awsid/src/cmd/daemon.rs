@@ -1,0 +1,96 @@
+//! `awsid daemon start|stop|status|restart`.
+
+use std::process::ExitCode;
+
+use awsid_proto::msg::{Reply, Request, Status};
+
+use crate::client::{Answer, Client, ClientError};
+use crate::spawn;
+
+#[derive(clap::Subcommand)]
+pub enum Action {
+    /// Start awsidd unless it is running (clients also start it on demand).
+    Start,
+    /// Stop awsidd (its socket is removed; the cache is lost).
+    Stop,
+    /// Show pid, version, uptime, cached fingerprints, hits, misses, STS calls and errors.
+    Status,
+    /// Stop awsidd, then start it again.
+    Restart,
+}
+
+pub fn run(action: Action) -> ExitCode {
+    let client = match Client::new() {
+        Ok(c) => c,
+        Err(e) => return super::fail(e),
+    };
+    let result = match action {
+        Action::Start => start(&client),
+        Action::Stop => client.stop().map(|was_running| {
+            if !was_running {
+                eprintln!("awsidd was not running");
+            }
+        }),
+        Action::Restart => client.stop().and_then(|_| start(&client)),
+        Action::Status => return status(&client),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => super::fail(e),
+    }
+}
+
+fn start(client: &Client) -> Result<(), ClientError> {
+    match client.exchange(&Request::Status) {
+        Ok(Answer::Ours(_)) => Ok(()),
+        Ok(Answer::OtherVersion(v)) => Err(ClientError::Protocol(format!(
+            "awsidd {v} is running; use `awsid daemon restart` to replace it"
+        ))),
+        Err(ClientError::NotRunning(_)) => spawn::start(client),
+        Err(e) => Err(e),
+    }
+}
+
+fn status(client: &Client) -> ExitCode {
+    match client.exchange(&Request::Status) {
+        Ok(Answer::Ours(resp)) => match resp.body {
+            Reply::Status(s) => {
+                print!("{}", format_status(&s));
+                ExitCode::SUCCESS
+            }
+            other => super::fail(format!("unexpected reply from awsidd: {other:?}")),
+        },
+        Ok(Answer::OtherVersion(v)) => super::fail(format!(
+            "awsidd {v} is running, not this build ({}); `awsid daemon restart` replaces it",
+            awsid_proto::VERSION
+        )),
+        Err(ClientError::NotRunning(p)) => {
+            println!("awsidd is not running (socket {})", p.display());
+            ExitCode::from(3)
+        }
+        Err(e) => super::fail(e),
+    }
+}
+
+fn format_status(s: &Status) -> String {
+    let up = s.uptime_secs;
+    let uptime = match up {
+        0..=59 => format!("{up}s"),
+        60..=3599 => format!("{}m {}s", up / 60, up % 60),
+        _ => format!("{}h {}m", up / 3600, up % 3600 / 60),
+    };
+    format!(
+        "awsidd is running\n\
+         pid:        {}\n\
+         version:    {}\n\
+         uptime:     {uptime}\n\
+         socket:     {}\n\
+         cached:     {} fingerprints\n\
+         in flight:  {}\n\
+         hits:       {}\n\
+         misses:     {}\n\
+         sts calls:  {}\n\
+         errors:     {}\n",
+        s.pid, s.version, s.socket, s.cached, s.in_flight, s.hits, s.misses, s.sts_calls, s.errors
+    )
+}

@@ -1,0 +1,14 @@
+//! One file per subcommand.
+
+pub mod daemon;
+pub mod flush;
+pub mod whoami;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Prints `awsid: <message>` on stderr and returns the "other error" exit code (255, as the CLI).
+pub fn fail(message: impl std::fmt::Display) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "awsid: {message}");
+    ExitCode::from(255)
+}

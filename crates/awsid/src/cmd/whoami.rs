@@ -1,0 +1,100 @@
+//! `awsid whoami`: a drop-in for `aws sts get-caller-identity`.
+//!
+//! The daemon renders the answer (the client parses no config): this file only gathers the
+//! environment, asks, and prints what it is told, with the CLI's exit codes.
+
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use awsid_proto::envvars::is_fingerprint_var;
+use awsid_proto::msg::{Env, Reply, Request, WhoamiRequest};
+
+use crate::client::Client;
+
+/// Print the AWS identity this shell acts as, byte for byte like
+/// `aws sts get-caller-identity` (same options, same output, same errors), from the daemon's
+/// cache when the credentials are unchanged.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Output format (default: $AWS_DEFAULT_OUTPUT, else the profile's `output`, else json).
+    #[arg(long, value_parser = ["json", "text", "table"])]
+    output: Option<String>,
+    /// Print one field only: Account, Arn or UserId.
+    #[arg(long, value_name = "FIELD")]
+    query: Option<String>,
+    /// Use this profile from the config files; as with the AWS CLI, credentials in the
+    /// environment are then ignored.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Give up after this many seconds without an answer from STS.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    timeout: f64,
+}
+
+fn env(full: bool) -> Env {
+    std::env::vars_os()
+        .filter(|(k, _)| full || is_fingerprint_var(k.as_bytes()))
+        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect()
+}
+
+/// The width of the terminal on stdout, if stdout is one.
+fn stdout_width() -> Option<u16> {
+    // SAFETY: TIOCGWINSZ fills a winsize struct we own; isatty has no preconditions.
+    unsafe {
+        if libc::isatty(1) != 1 {
+            return None;
+        }
+        let mut ws: libc::winsize = std::mem::zeroed();
+        if libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0 {
+            Some(ws.ws_col)
+        } else {
+            Some(80)
+        }
+    }
+}
+
+pub fn run(args: Args) -> ExitCode {
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        return super::fail("--timeout must be a positive number of seconds");
+    }
+    let timeout = Duration::from_secs_f64(args.timeout.min(3600.0));
+    let mut client = match Client::new() {
+        Ok(c) => c,
+        Err(e) => return super::fail(e),
+    };
+    client.read_timeout = timeout + Duration::from_secs(2);
+    let mut req = WhoamiRequest {
+        env: env(false),
+        full_env: false,
+        profile: args.profile,
+        output: args.output,
+        query: args.query,
+        term_width: stdout_width(),
+        timeout_ms: timeout.as_millis().min(u32::MAX as u128) as u32,
+    };
+    // At most: one ask, then (on a miss) one ask carrying the whole environment.
+    for _ in 0..2 {
+        match client.request(&Request::Whoami(req.clone()), true) {
+            Ok(Reply::Whoami(answer)) => {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(answer.stdout.as_bytes());
+                let _ = out.flush();
+                if !answer.stderr.is_empty() {
+                    let _ = std::io::stderr().write_all(answer.stderr.as_bytes());
+                }
+                return ExitCode::from(answer.exit_code);
+            }
+            Ok(Reply::NeedEnv) if !req.full_env => {
+                req.env = env(true);
+                req.full_env = true;
+            }
+            Ok(Reply::Error(e)) => return super::fail(format!("awsidd: {e}")),
+            Ok(other) => return super::fail(format!("unexpected reply from awsidd: {other:?}")),
+            Err(e) => return super::fail(e),
+        }
+    }
+    super::fail("awsidd asked for the environment twice")
+}

@@ -1,0 +1,54 @@
+//! `awsid`: who am I on AWS, in this shell?
+//!
+//! The tiny client. It links no async runtime and no AWS SDK and parses no config file: it
+//! gathers the fingerprint variables of its own environment, asks the daemon (`awsidd`) over a
+//! local socket, and prints the answer. See `crates/awsid-daemon` for everything else.
+
+mod client;
+mod cmd;
+mod spawn;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Who am I on AWS, in this shell? Answers like `aws sts get-caller-identity`, from a cache
+/// kept by a background daemon (awsidd) per credential fingerprint.
+#[derive(Parser)]
+#[command(name = "awsid", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Whoami(cmd::whoami::Args),
+    /// Start, stop, restart or inspect the background daemon (awsidd).
+    Daemon {
+        #[command(subcommand)]
+        action: cmd::daemon::Action,
+    },
+    /// Drop every cached identity; the next request asks STS again.
+    Flush,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Usage errors exit 252 like the AWS CLI v2; --help and --version exit 0.
+            return if e.use_stderr() {
+                ExitCode::from(252)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Whoami(args) => cmd::whoami::run(args),
+        Command::Daemon { action } => cmd::daemon::run(action),
+        Command::Flush => cmd::flush::run(),
+    }
+}

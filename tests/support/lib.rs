@@ -1,0 +1,6 @@
+//! Test support for awsid's end-to-end tests: moto_server, a fault-injecting fake STS, and a
+//! harness that runs the real `awsid` client against a real `awsidd` in a private runtime dir.
+
+pub mod fake_sts;
+pub mod harness;
+pub mod moto;

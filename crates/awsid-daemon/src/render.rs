@@ -4,7 +4,8 @@
 //! Account, Arn). text: values of the sorted keys, tab-separated. table: awscli's table
 //! formatter (its widths, centring, Python's round-half-even scaling, and the vertical layout
 //! when the table is wider than the terminal; 80 columns when stdout is not a terminal).
-//! Errors: a blank line, then the CLI's sentence, on stderr, with CLI v2 exit codes.
+//! Errors: the CLI's sentence on stderr (after a blank line, except "no credentials"), with
+//! CLI v2 exit codes.
 
 use awsid_proto::msg::{Failure, FailureKind, Identity, ResolveOutcome, WhoamiReply};
 
@@ -49,9 +50,15 @@ pub fn failure(f: &Failure) -> WhoamiReply {
             (f.message.clone(), EXIT_OTHER)
         }
     };
+    // The CLI prints "no credentials" bare and every other exception after a blank line.
+    let stderr = if f.kind == FailureKind::NoCredentials {
+        format!("{message}\n")
+    } else {
+        format!("\n{message}\n")
+    };
     WhoamiReply {
         stdout: String::new(),
-        stderr: format!("\n{message}\n"),
+        stderr,
         exit_code,
     }
 }
@@ -450,7 +457,10 @@ mod tests {
             message: String::new(),
         });
         assert_eq!(r.exit_code, 253);
-        assert!(r.stderr.contains("Unable to locate credentials."));
+        assert_eq!(
+            r.stderr,
+            "Unable to locate credentials. You can configure credentials by running \"aws configure\".\n"
+        );
     }
 
     #[test]

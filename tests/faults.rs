@@ -1,0 +1,121 @@
+//! Errors, hangs and call counting against the fault-injecting fake STS.
+
+use std::time::Duration;
+
+use awsid_tests::fake_sts::FakeSts;
+use awsid_tests::harness::{Sandbox, Vars};
+
+fn vars(sb: &Sandbox, sts: &FakeSts, key: &str) -> Vars {
+    sb.vars()
+        .set("AWS_ENDPOINT_URL", sts.url())
+        .keys(key, "secretsecretsecretsecretsecretsecretsecr")
+}
+
+#[test]
+fn service_errors_in_the_cli_words_with_exit_254() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    for (key, code, message) in [
+        (
+            "AKIAEXPIRED000000001",
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        ),
+        (
+            "AKIAINVALID000000001",
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        ),
+        ("AKIATHROTTLE00000001", "Throttling", "Rate exceeded"),
+        (
+            "AKIASERVERERR0000001",
+            "InternalFailure",
+            "An internal error occurred",
+        ),
+    ] {
+        let out = sb.awsid(&["whoami"], &vars(&sb, &sts, key));
+        assert_eq!(out.code, 254, "{key}: {out:?}");
+        assert_eq!(out.stdout, "");
+        assert_eq!(
+            out.stderr,
+            format!("\nAn error occurred ({code}) when calling the GetCallerIdentity operation: {message}\n")
+        );
+        assert!(sts.calls(key) >= 1);
+    }
+    // Non-retryable errors cost one call; throttling and 5xx were retried by the SDK.
+    assert_eq!(sts.calls("AKIAEXPIRED000000001"), 1);
+    assert!(sts.calls("AKIATHROTTLE00000001") > 1);
+}
+
+#[test]
+fn success_through_the_fake() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    let out = sb.awsid(
+        &["whoami", "--output", "text"],
+        &vars(&sb, &sts, "AKIAGOOD000000000001"),
+    );
+    assert_eq!(
+        out.ok(),
+        "111122223333\tarn:aws:iam::111122223333:user/akiagood000000000001\tAKIAGOOD000000000001\n"
+    );
+}
+
+#[test]
+fn fifty_concurrent_misses_of_one_fingerprint_cost_one_call() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    // SLOW keeps the one resolution in flight while all fifty arrive.
+    let key = "AKIASLOWCOUNT0000001";
+    let v = vars(&sb, &sts, key);
+    // Start the daemon first so the fifty race on the cache, not on start-up.
+    sb.awsid(&["daemon", "start"], &v).ok();
+    let outs: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..50)
+            .map(|_| s.spawn(|| sb.awsid(&["whoami", "--query", "Arn", "--output", "text"], &v)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for out in &outs {
+        assert_eq!(
+            out.ok(),
+            "arn:aws:iam::111122223333:user/akiaslowcount0000001\n"
+        );
+    }
+    assert_eq!(sts.calls(key), 1);
+    assert_eq!(sb.counter("sts calls"), 1);
+}
+
+#[test]
+fn a_hanging_sts_times_out_and_the_daemon_keeps_serving() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    let hang = vars(&sb, &sts, "AKIAHANG000000000001");
+    let good = vars(&sb, &sts, "AKIAGOOD000000000002");
+    std::thread::scope(|s| {
+        let hung = s.spawn(|| sb.awsid(&["whoami", "--timeout", "2"], &hang));
+        // While that one waits, another shell is answered.
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(sb
+            .awsid(&["whoami"], &good)
+            .ok()
+            .contains("akiagood000000000002"));
+        let out = hung.join().unwrap();
+        assert_eq!(out.code, 255, "{out:?}");
+        assert_eq!(out.stdout, "");
+        assert!(
+            out.stderr.contains("no answer from STS within 2.0 s"),
+            "{out:?}"
+        );
+    });
+}
+
+#[test]
+fn a_connection_reset_is_a_network_error() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    let out = sb.awsid(&["whoami"], &vars(&sb, &sts, "AKIARESET00000000001"));
+    assert_eq!(out.code, 255, "{out:?}");
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.starts_with("\nCould not connect"), "{out:?}");
+}

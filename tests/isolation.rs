@@ -116,3 +116,26 @@ fn warm_answers_come_from_the_cache() {
     assert_eq!(arn_of(&sb, &v), m.alice.arn);
     assert_eq!(sb.counter("sts calls"), 2);
 }
+
+#[test]
+fn a_relative_config_path_means_the_shells_directory() {
+    let m = moto();
+    let sb = Sandbox::new();
+    let v = sb
+        .vars()
+        .set("AWS_ENDPOINT_URL", m.url.clone())
+        .set("AWS_SHARED_CREDENTIALS_FILE", "creds");
+    let (a, b) = (sb.root.join("a"), sb.root.join("b"));
+    for (dir, k) in [(&a, &m.alice), (&b, &m.bob)] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("creds"), credentials(k)).unwrap();
+    }
+    for (dir, want) in [(&a, &m.alice.arn), (&b, &m.bob.arn), (&a, &m.alice.arn)] {
+        let mut cmd = std::process::Command::new(awsid_tests::harness::awsid_bin());
+        v.apply(&mut cmd);
+        cmd.current_dir(dir)
+            .args(["whoami", "--query", "Arn", "--output", "text"]);
+        let out = awsid_tests::harness::run(cmd);
+        assert_eq!(out.ok().trim_end(), want.as_str());
+    }
+}

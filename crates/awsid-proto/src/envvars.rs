@@ -24,6 +24,34 @@ const EXACT: &[&[u8]] = &[
     b"SSL_CERT_DIR",
 ];
 
+/// Variables holding a file path. A relative one means "relative to the shell's working
+/// directory", which the daemon does not share: the client makes them absolute before sending.
+const PATH_VARS: &[&[u8]] = &[
+    b"AWS_CONFIG_FILE",
+    b"AWS_SHARED_CREDENTIALS_FILE",
+    b"AWS_WEB_IDENTITY_TOKEN_FILE",
+    b"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    b"AWS_CA_BUNDLE",
+    b"SSL_CERT_FILE",
+    b"SSL_CERT_DIR",
+];
+
+/// Makes a relative path-valued variable absolute against `cwd`; other values pass through.
+pub fn absolutize(name: &[u8], value: Vec<u8>, cwd: Option<&[u8]>) -> Vec<u8> {
+    let relative = !value.is_empty() && value[0] != b'/' && value[0] != b'~';
+    match cwd {
+        Some(cwd) if relative && PATH_VARS.contains(&name) => {
+            let mut abs = cwd.to_vec();
+            if !abs.ends_with(b"/") {
+                abs.push(b'/');
+            }
+            abs.extend_from_slice(&value);
+            abs
+        }
+        _ => value,
+    }
+}
+
 /// Whether a variable is part of the fingerprint inputs.
 pub fn is_fingerprint_var(name: &[u8]) -> bool {
     PREFIXES.iter().any(|p| name.starts_with(p)) || EXACT.contains(&name)
@@ -31,7 +59,22 @@ pub fn is_fingerprint_var(name: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_fingerprint_var;
+    use super::{absolutize, is_fingerprint_var};
+
+    #[test]
+    fn relative_file_variables_become_absolute() {
+        let cwd = Some(&b"/work/proj"[..]);
+        assert_eq!(
+            absolutize(b"AWS_CONFIG_FILE", b"aws/config".to_vec(), cwd),
+            b"/work/proj/aws/config"
+        );
+        assert_eq!(
+            absolutize(b"AWS_CONFIG_FILE", b"/etc/c".to_vec(), cwd),
+            b"/etc/c"
+        );
+        assert_eq!(absolutize(b"AWS_CONFIG_FILE", b"~/c".to_vec(), cwd), b"~/c");
+        assert_eq!(absolutize(b"AWS_PROFILE", b"dev".to_vec(), cwd), b"dev");
+    }
 
     #[test]
     fn selects_aws_and_tool_variables_only() {

@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use awsid_proto::envvars::is_fingerprint_var;
+use awsid_proto::envvars::{absolutize, is_fingerprint_var};
 use awsid_proto::msg::{Env, Reply, Request, WhoamiRequest};
 
 use crate::client::Client;
@@ -34,9 +34,14 @@ pub struct Args {
 }
 
 fn env(full: bool) -> Env {
+    let cwd = std::env::current_dir().ok();
+    let cwd = cwd.as_ref().map(|c| c.as_os_str().as_bytes());
     std::env::vars_os()
         .filter(|(k, _)| full || is_fingerprint_var(k.as_bytes()))
-        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .map(|(k, v)| {
+            let v = absolutize(k.as_bytes(), v.as_bytes().to_vec(), cwd);
+            (k.as_bytes().to_vec(), v)
+        })
         .collect()
 }
 

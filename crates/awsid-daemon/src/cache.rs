@@ -22,6 +22,16 @@ pub type Waiter = watch::Receiver<Option<Outcome>>;
 struct Entry {
     outcome: Outcome,
     fresh_until: Instant,
+    /// The identity this same fingerprint had before a failed refresh (shown stale).
+    previous: Option<Outcome>,
+}
+
+/// A cached answer, fresh or not.
+pub struct Found {
+    pub outcome: Outcome,
+    pub fresh_until: Instant,
+    pub fresh: bool,
+    pub previous: Option<Outcome>,
 }
 
 #[derive(Default)]
@@ -55,6 +65,18 @@ impl Cache {
         (now < entry.fresh_until).then(|| entry.outcome.clone())
     }
 
+    /// Any cached answer for this fingerprint, fresh or stale.
+    pub fn lookup(&self, fp: &Fingerprint, now: Instant) -> Option<Found> {
+        let inner = self.lock();
+        let entry = inner.entries.get(fp)?;
+        Some(Found {
+            outcome: entry.outcome.clone(),
+            fresh_until: entry.fresh_until,
+            fresh: now < entry.fresh_until,
+            previous: entry.previous.clone(),
+        })
+    }
+
     /// Joins the resolution in flight for `fp`, or registers the caller as its resolver.
     pub fn join(&self, fp: &Fingerprint) -> Joined {
         let mut inner = self.lock();
@@ -80,11 +102,20 @@ impl Cache {
         if inner.entries.len() >= MAX_ENTRIES && !inner.entries.contains_key(fp) {
             evict(&mut inner.entries, now);
         }
+        // A failure keeps the identity it replaces (or that one's predecessor) at hand.
+        let previous = match &*outcome {
+            ResolveOutcome::Identity(_) => None,
+            ResolveOutcome::Failure(_) => inner.entries.get(fp).and_then(|e| match &*e.outcome {
+                ResolveOutcome::Identity(_) => Some(e.outcome.clone()),
+                ResolveOutcome::Failure(_) => e.previous.clone(),
+            }),
+        };
         inner.entries.insert(
             *fp,
             Entry {
                 outcome: outcome.clone(),
                 fresh_until,
+                previous,
             },
         );
         drop(inner);

@@ -11,9 +11,11 @@
 
 mod awsfiles;
 mod cache;
+mod config;
 mod fingerprint;
 mod handler;
 mod logging;
+mod prompt;
 mod render;
 mod resolve;
 mod server;
@@ -35,7 +37,9 @@ Usage: awsidd [serve]      run the daemon in the foreground
 Environment:
   AWSID_RUNTIME_DIR    socket directory (default $XDG_RUNTIME_DIR/awsid, else /tmp/awsid-$UID)
   AWSID_LOG            log filter, e.g. debug (default info); log file under $XDG_STATE_HOME/awsid
-  AWSID_IDLE_TIMEOUT   exit after this many seconds without requests (default: never)
+  AWSID_IDLE_TIMEOUT   exit after this many seconds without requests (default: the config's
+                       [daemon] idle_timeout_secs, 0 = never)
+  XDG_CONFIG_HOME      the config is $XDG_CONFIG_HOME/awsid/config.toml (`awsid config --default`)
 
 Options:
   -h, --help     Print help
@@ -87,8 +91,8 @@ fn serve_inner() -> anyhow::Result<()> {
     let idle = std::env::var("AWSID_IDLE_TIMEOUT")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
-        .filter(|s| *s > 0)
-        .map(Duration::from_secs);
+        .unwrap_or_else(|| config::Live::new(config::path()).current().daemon.idle_timeout_secs);
+    let idle = (idle > 0).then(|| Duration::from_secs(idle));
     let exe = std::env::current_exe()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -41,6 +41,7 @@ pub struct Daemon {
     /// The daemon's own HOME, used when a client sends none.
     pub home: Option<PathBuf>,
     pub shutdown: Notify,
+    pub config: crate::config::Live,
     last_activity: Mutex<Instant>,
 }
 
@@ -57,6 +58,7 @@ impl Daemon {
             socket,
             home: std::env::var_os("HOME").map(PathBuf::from),
             shutdown: Notify::new(),
+            config: crate::config::Live::new(crate::config::path()),
             last_activity: Mutex::new(Instant::now()),
         })
     }

@@ -17,5 +17,9 @@ pub mod runtime;
 /// Version of the wire protocol. Bump on any incompatible change of [`msg`] or [`frame`].
 pub const PROTOCOL_VERSION: u16 = 1;
 
+/// The documented default configuration (`awsid config --default`); the daemon parses this
+/// same text as its defaults.
+pub const DEFAULT_CONFIG: &str = include_str!("default_config.toml");
+
 /// Version of this build (client and daemon are always released together).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

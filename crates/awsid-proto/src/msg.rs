@@ -10,6 +10,8 @@ pub type Env = Vec<(Vec<u8>, Vec<u8>)>;
 pub enum Request {
     /// The caller identity, rendered like `aws sts get-caller-identity`.
     Whoami(WhoamiRequest),
+    /// A prompt segment, within a time budget.
+    Prompt(PromptRequest),
     /// Counters and facts about the daemon.
     Status,
     /// Drop every cached answer.
@@ -38,6 +40,47 @@ pub struct WhoamiRequest {
     pub timeout_ms: u32,
 }
 
+/// Which notation a prompt segment is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub enum Shell {
+    /// For a PS1 string: `\[…\]` around escapes, `\ $ `` escaped.
+    Bash,
+    /// For a variable PS1 expands (promptvars): raw `\x01…\x02` markers, nothing escaped.
+    BashVar,
+    /// `%{…%}` around escapes, `%` doubled.
+    Zsh,
+    /// Raw ANSI escapes.
+    Fish,
+    /// `#[…]` styles, `#` doubled.
+    Tmux,
+    /// No styles.
+    Plain,
+}
+
+/// `awsid prompt`.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct PromptRequest {
+    /// As in [`WhoamiRequest::env`].
+    pub env: Env,
+    pub full_env: bool,
+    pub shell: Shell,
+    /// The longest the daemon may wait for STS before answering what it has.
+    pub budget_ms: u32,
+}
+
+/// A rendered segment and what a shell hook needs to skip the next call safely.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct PromptReply {
+    pub segment: String,
+    /// The answer is final for these inputs: no lookup pending, nothing stale, no file
+    /// modified too recently to trust its timestamp.
+    pub settled: bool,
+    /// How long a settled answer stays valid (a countdown or the cache's own freshness).
+    pub valid_for_secs: u32,
+    /// Files whose change must trigger a new call, with whether each exists now.
+    pub watch: Vec<(String, bool)>,
+}
+
 /// Every reply carries the daemon's protocol and version so a client can tell it meets
 /// another build and restart it.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
@@ -60,6 +103,7 @@ impl Response {
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub enum Reply {
     Whoami(WhoamiReply),
+    Prompt(PromptReply),
     /// Cache miss: send the request again with the whole environment.
     NeedEnv,
     Status(Status),
@@ -88,6 +132,9 @@ pub struct Status {
     pub misses: u64,
     pub sts_calls: u64,
     pub errors: u64,
+    /// The configuration file and, if it is broken, why (the last good one stays in force).
+    pub config_path: String,
+    pub config_error: Option<String>,
 }
 
 /// What the resolver child (`awsidd resolve`) writes on stdout.

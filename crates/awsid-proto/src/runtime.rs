@@ -48,6 +48,20 @@ pub fn log_file() -> PathBuf {
     }
 }
 
+/// The configuration file: `$XDG_CONFIG_HOME/awsid/config.toml`, else
+/// `$HOME/.config/awsid/config.toml`.
+pub fn config_file() -> Option<PathBuf> {
+    let var = |n: &str| std::env::var_os(n).filter(|v| !v.is_empty()).map(PathBuf::from);
+    var("XDG_CONFIG_HOME")
+        .or_else(|| var("HOME").map(|h| h.join(".config")))
+        .map(|d| d.join("awsid").join("config.toml"))
+}
+
+/// Directory of the shell hooks' stamp files (one per shell process).
+pub fn stamp_dir() -> PathBuf {
+    runtime_dir().join("stamps")
+}
+
 /// The effective uid of this process.
 pub fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.

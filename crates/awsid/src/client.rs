@@ -7,12 +7,28 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use awsid_proto::frame::{self, HEADER_LEN};
-use awsid_proto::msg::{Reply, Request, Response};
+use awsid_proto::envvars::{absolutize, is_fingerprint_var};
+use awsid_proto::msg::{Env, Reply, Request, Response};
 use awsid_proto::runtime::{self, DirError};
 use awsid_proto::{codec, PROTOCOL_VERSION, VERSION};
 use interprocess::local_socket::{prelude::*, GenericFilePath, Stream};
 
 use crate::spawn;
+
+/// This process's environment for a request: the fingerprint variables only, or all of it
+/// (`full`, after the daemon reported a miss). Relative file paths are made absolute.
+pub fn env(full: bool) -> Env {
+    use std::os::unix::ffi::OsStrExt;
+    let cwd = std::env::current_dir().ok();
+    let cwd = cwd.as_ref().map(|c| c.as_os_str().as_bytes());
+    std::env::vars_os()
+        .filter(|(k, _)| full || is_fingerprint_var(k.as_bytes()))
+        .map(|(k, v)| {
+            let v = absolutize(k.as_bytes(), v.as_bytes().to_vec(), cwd);
+            (k.as_bytes().to_vec(), v)
+        })
+        .collect()
+}
 
 #[derive(Debug)]
 pub enum ClientError {
@@ -68,6 +84,8 @@ pub struct Client {
     socket: PathBuf,
     /// How long to wait for a reply.
     pub read_timeout: Duration,
+    /// For prompts: the moment by which everything (start-up included) must be done.
+    pub deadline: Option<Instant>,
 }
 
 /// Whether a connect error means "no daemon listens" (as opposed to, say, permissions).
@@ -88,6 +106,7 @@ impl Client {
             dir,
             socket,
             read_timeout: Duration::from_secs(10),
+            deadline: None,
         })
     }
 
@@ -102,7 +121,13 @@ impl Client {
     pub fn connect(&self) -> io::Result<Stream> {
         let name = self.socket.as_path().to_fs_name::<GenericFilePath>()?;
         let stream = Stream::connect(name)?;
-        stream.set_recv_timeout(Some(self.read_timeout))?;
+        let timeout = match self.deadline {
+            Some(d) => d
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1)),
+            None => self.read_timeout,
+        };
+        stream.set_recv_timeout(Some(timeout))?;
         stream.set_send_timeout(Some(Duration::from_secs(5)))?;
         Ok(stream)
     }

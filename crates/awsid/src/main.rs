@@ -24,6 +24,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Whoami(cmd::whoami::Args),
+    Prompt(cmd::prompt::Args),
+    Init(cmd::init::Args),
+    /// Show the configuration file's path, or print the documented defaults (--default).
+    Config(cmd::config::Args),
     /// Start, stop, restart or inspect the background daemon (awsidd).
     Daemon {
         #[command(subcommand)]
@@ -48,6 +52,9 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Whoami(args) => cmd::whoami::run(args),
+        Command::Prompt(args) => cmd::prompt::run(args),
+        Command::Init(args) => cmd::init::run(args),
+        Command::Config(args) => cmd::config::run(args),
         Command::Daemon { action } => cmd::daemon::run(action),
         Command::Flush => cmd::flush::run(),
     }

@@ -63,9 +63,9 @@ fn lock(dir: &Path, wait: Duration) -> Result<File, ClientError> {
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(ClientError::Start(format!(
-                    "another awsid holds {} for more than {} s",
+                    "another awsid holds {} for more than {:.1} s",
                     path.display(),
-                    wait.as_secs()
+                    wait.as_secs_f64()
                 )))
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
@@ -75,7 +75,11 @@ fn lock(dir: &Path, wait: Duration) -> Result<File, ClientError> {
 
 /// Starts the daemon unless another shell did so meanwhile, and waits until it answers.
 pub fn start(client: &Client) -> Result<(), ClientError> {
-    let _lock = lock(client.dir(), Duration::from_secs(10))?;
+    let wait = client
+        .deadline
+        .map(|d| d.saturating_duration_since(Instant::now()))
+        .unwrap_or(Duration::from_secs(10));
+    let _lock = lock(client.dir(), wait)?;
     // Whoever held the lock before us may have started it already.
     if client.connect().is_ok() {
         return Ok(());
@@ -100,7 +104,9 @@ pub fn start(client: &Client) -> Result<(), ClientError> {
     let mut child = cmd
         .spawn()
         .map_err(|e| ClientError::Start(format!("cannot run {}: {e}", path.display())))?;
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = client
+        .deadline
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(5));
     loop {
         match client.connect() {
             Ok(_) => return Ok(()),
@@ -116,7 +122,7 @@ pub fn start(client: &Client) -> Result<(), ClientError> {
         }
         if Instant::now() > deadline {
             return Err(ClientError::Start(format!(
-                "{} did not answer on {} within 5 s; see its log {}",
+                "{} did not answer on {} in time; see its log {}",
                 path.display(),
                 client.socket().display(),
                 runtime::log_file().display()

@@ -84,10 +84,20 @@ async fn resolve() -> ResolveOutcome {
         }
         Err(e) => return fail(FailureKind::Other, DisplayErrorContext(&e).to_string()),
     };
-    let expires_unix = creds
-        .expiry()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map(|d| d.as_secs() as i64);
+    // Credentials from the environment cannot be refreshed: their expiry is the one the
+    // credential tool exported (or the SDK saw). Every other source refreshes itself (role
+    // chains, SSO through its token, credential_process), so its expiry means nothing to a user.
+    let from_env = std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty());
+    let expires_unix = if from_env {
+        let sdk = creds
+            .expiry()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64);
+        let exported = super::expiry::from_env(|k| std::env::var(k).ok());
+        sdk.into_iter().chain(exported).min()
+    } else {
+        None
+    };
     let sts_config = aws_sdk_sts::config::Builder::from(&config)
         .credentials_provider(SharedCredentialsProvider::new(creds))
         .build();

@@ -1,7 +1,10 @@
 //! One file per subcommand.
 
+pub mod config;
 pub mod daemon;
 pub mod flush;
+pub mod init;
+pub mod prompt;
 pub mod whoami;
 
 use std::io::Write;

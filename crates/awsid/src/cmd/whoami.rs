@@ -4,18 +4,18 @@
 //! environment, asks, and prints what it is told, with the CLI's exit codes.
 
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use awsid_proto::envvars::{absolutize, is_fingerprint_var};
-use awsid_proto::msg::{Env, Reply, Request, WhoamiRequest};
+use awsid_proto::msg::{Reply, Request, WhoamiRequest};
 
-use crate::client::Client;
+use crate::client::{env, Client};
 
-/// Print the AWS identity this shell acts as, byte for byte like
-/// `aws sts get-caller-identity` (same options, same output, same errors), from the daemon's
-/// cache when the credentials are unchanged.
+/// Print the AWS identity this shell acts as, like `aws sts get-caller-identity`.
+///
+/// Byte for byte the CLI's output with the same options in the same environment, and its
+/// errors and exit codes (254 STS error, 253 configuration or no credentials, 255 other),
+/// answered from the daemon's cache while the credentials are unchanged.
 #[derive(clap::Args)]
 pub struct Args {
     /// Output format (default: $AWS_DEFAULT_OUTPUT, else the profile's `output`, else json).
@@ -31,18 +31,6 @@ pub struct Args {
     /// Give up after this many seconds without an answer from STS.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     timeout: f64,
-}
-
-fn env(full: bool) -> Env {
-    let cwd = std::env::current_dir().ok();
-    let cwd = cwd.as_ref().map(|c| c.as_os_str().as_bytes());
-    std::env::vars_os()
-        .filter(|(k, _)| full || is_fingerprint_var(k.as_bytes()))
-        .map(|(k, v)| {
-            let v = absolutize(k.as_bytes(), v.as_bytes().to_vec(), cwd);
-            (k.as_bytes().to_vec(), v)
-        })
-        .collect()
 }
 
 /// The width of the terminal on stdout, if stdout is one.

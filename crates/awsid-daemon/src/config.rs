@@ -1,0 +1,258 @@
+//! The user's configuration (`config.toml`), reloaded when the file changes.
+//!
+//! Defaults come from the documented default file (`awsid config --default` prints the same
+//! text). A file that fails to parse is reported (status, log) and the last good configuration
+//! stays in force.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub prompt: Prompt,
+    #[serde(default)]
+    pub accounts: BTreeMap<String, String>,
+    #[serde(default, rename = "class")]
+    pub classes: Vec<Class>,
+    pub daemon: DaemonSection,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Prompt {
+    pub format: String,
+    pub symbol: String,
+    pub style: String,
+    pub budget_ms: u32,
+    pub expires_within_minutes: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Class {
+    #[serde(rename = "match")]
+    pub pattern: String,
+    pub style: Option<String>,
+    pub symbol: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonSection {
+    pub idle_timeout_secs: u64,
+}
+
+/// The same shape with every field optional: what a user file may contain.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserConfig {
+    #[serde(default)]
+    prompt: UserPrompt,
+    #[serde(default)]
+    accounts: BTreeMap<String, String>,
+    #[serde(default, rename = "class")]
+    classes: Vec<Class>,
+    #[serde(default)]
+    daemon: UserDaemon,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserPrompt {
+    format: Option<String>,
+    symbol: Option<String>,
+    style: Option<String>,
+    budget_ms: Option<u32>,
+    expires_within_minutes: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserDaemon {
+    idle_timeout_secs: Option<u64>,
+}
+
+impl Config {
+    pub fn defaults() -> Config {
+        toml::from_str(awsid_proto::DEFAULT_CONFIG).expect("the default config parses")
+    }
+
+    /// Parses a user file over the defaults.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let user: UserConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut c = Config::defaults();
+        let p = user.prompt;
+        if let Some(v) = p.format {
+            crate::prompt::template::check(&v)?;
+            c.prompt.format = v;
+        }
+        if let Some(v) = p.symbol {
+            c.prompt.symbol = v;
+        }
+        if let Some(v) = p.style {
+            crate::prompt::style::Style::parse(&v)?;
+            c.prompt.style = v;
+        }
+        if let Some(v) = p.budget_ms {
+            c.prompt.budget_ms = v;
+        }
+        if let Some(v) = p.expires_within_minutes {
+            c.prompt.expires_within_minutes = v;
+        }
+        for class in &user.classes {
+            if let Some(s) = &class.style {
+                crate::prompt::style::Style::parse(s)?;
+            }
+        }
+        c.accounts.extend(user.accounts);
+        c.classes = user.classes;
+        if let Some(v) = user.daemon.idle_timeout_secs {
+            c.daemon.idle_timeout_secs = v;
+        }
+        Ok(c)
+    }
+}
+
+/// `$XDG_CONFIG_HOME/awsid/config.toml`, else `~/.config/awsid/config.toml`.
+pub fn path() -> Option<PathBuf> {
+    awsid_proto::runtime::config_file()
+}
+
+type Stamp = Option<(u64, u64, i64, i64, i64, i64)>;
+
+struct Loaded {
+    stamp: Stamp,
+    config: Arc<Config>,
+    error: Option<String>,
+}
+
+/// The configuration in force, re-read when the file's stat changes.
+pub struct Live {
+    path: Option<PathBuf>,
+    inner: Mutex<Loaded>,
+}
+
+fn stamp(path: &Path) -> Stamp {
+    let m = std::fs::metadata(path).ok()?;
+    Some((
+        m.dev(),
+        m.ino(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+    ))
+}
+
+impl Live {
+    pub fn new(path: Option<PathBuf>) -> Live {
+        let live = Live {
+            path,
+            inner: Mutex::new(Loaded {
+                stamp: None,
+                config: Arc::new(Config::defaults()),
+                error: None,
+            }),
+        };
+        live.current();
+        live
+    }
+
+    /// The configuration in force (reloading first if the file changed).
+    pub fn current(&self) -> Arc<Config> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(path) = &self.path else {
+            return inner.config.clone();
+        };
+        let now = stamp(path);
+        if now == inner.stamp && now.is_some() {
+            return inner.config.clone();
+        }
+        inner.stamp = now;
+        if now.is_none() {
+            inner.config = Arc::new(Config::defaults());
+            inner.error = None;
+            return inner.config.clone();
+        }
+        match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Config::parse(&t))
+        {
+            Ok(c) => {
+                tracing::info!(path = %path.display(), "configuration loaded");
+                inner.config = Arc::new(c);
+                inner.error = None;
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "bad configuration; keeping the last good one");
+                inner.error = Some(format!("{}: {e}", path.display()));
+            }
+        }
+        inner.config.clone()
+    }
+
+    /// The last load error, if the file in force is not the file on disk.
+    pub fn error(&self) -> Option<String> {
+        self.current();
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .error
+            .clone()
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_user_values_override() {
+        let d = Config::defaults();
+        assert_eq!(d.prompt.budget_ms, 100);
+        let c = Config::parse(
+            "[prompt]\nstyle = \"red\"\n[accounts]\n\"123456789012\" = \"prod\"\n[[class]]\nmatch = \"prod\"\nstyle = \"bold red\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.prompt.style, "red");
+        assert_eq!(c.prompt.format, d.prompt.format);
+        assert_eq!(c.accounts["123456789012"], "prod");
+        assert_eq!(c.classes.len(), 1);
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_a_reason() {
+        assert!(Config::parse("[prompt]\nnonsense = 1\n").is_err());
+        assert!(Config::parse("[prompt]\nstyle = \"chartreuse\"\n")
+            .unwrap_err()
+            .contains("chartreuse"));
+        assert!(Config::parse("[prompt]\nformat = \"{nosuchfield}\"\n").is_err());
+        assert!(Config::parse("not toml [").is_err());
+    }
+
+    #[test]
+    fn live_reload_keeps_the_last_good_config() {
+        let dir = std::env::temp_dir().join(format!("awsid-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config.toml");
+        std::fs::write(&file, "[prompt]\nstyle = \"red\"\n").unwrap();
+        let live = Live::new(Some(file.clone()));
+        assert_eq!(live.current().prompt.style, "red");
+        std::fs::write(&file, "[prompt]\nstyle = 3\n").unwrap();
+        assert_eq!(live.current().prompt.style, "red");
+        assert!(live.error().is_some());
+        std::fs::write(&file, "[prompt]\nstyle = \"blue\"\n").unwrap();
+        assert_eq!(live.current().prompt.style, "blue");
+        assert!(live.error().is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,148 @@
+//! Serving one request: fingerprint ([`plan`]), cache, single-flight resolution, rendering
+//! ([`whoami`], [`prompt`]).
+
+mod plan;
+mod prompt;
+mod whoami;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use awsid_proto::msg::{Env, Reply, Request, ResolveOutcome, Status};
+
+use crate::cache::{Joined, Outcome, Waiter};
+use crate::fingerprint::Fingerprint;
+use crate::resolve;
+use crate::state::{Daemon, Stats};
+
+/// How long an identity is trusted before STS is asked again (bounded by the credentials'
+/// expiry), for credentials awsid can watch (variables and files) and for those it cannot
+/// (credential_process, instance or container metadata).
+const TTL_WATCHED: Duration = Duration::from_secs(15 * 60);
+const TTL_OPAQUE: Duration = Duration::from_secs(5 * 60);
+/// Errors are remembered briefly; any change of input is a new fingerprint anyway.
+const TTL_ERROR: Duration = Duration::from_secs(3);
+/// An identity is dropped this long before its credentials expire.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+
+pub async fn handle(d: &Arc<Daemon>, req: Request) -> Reply {
+    match req {
+        Request::Whoami(w) => whoami::whoami(d, w).await,
+        Request::Prompt(p) => prompt::prompt(d, p).await,
+        Request::Status => Reply::Status(status(d)),
+        Request::Flush => {
+            d.cache.clear();
+            d.files.clear();
+            Reply::Done
+        }
+        Request::Shutdown => Reply::Done,
+    }
+}
+
+fn status(d: &Daemon) -> Status {
+    use std::sync::atomic::Ordering::Relaxed;
+    Status {
+        pid: std::process::id(),
+        version: awsid_proto::VERSION.to_string(),
+        uptime_secs: d.started.elapsed().as_secs(),
+        socket: d.socket.display().to_string(),
+        cached: d.cache.len() as u64,
+        in_flight: d.cache.in_flight() as u64,
+        hits: d.stats.hits.load(Relaxed),
+        misses: d.stats.misses.load(Relaxed),
+        sts_calls: d.stats.sts_calls.load(Relaxed),
+        errors: d.stats.errors.load(Relaxed),
+        config_path: d
+            .config
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        config_error: d.config.error(),
+    }
+}
+
+/// Joins the resolution in flight for `fp`, or starts one with this environment. The
+/// environment moves into the resolver task and is dropped once the child has started.
+fn resolution(
+    d: &Arc<Daemon>,
+    fp: Fingerprint,
+    env: Env,
+    profile_override: Option<&str>,
+    opaque: bool,
+) -> Waiter {
+    match d.cache.join(&fp) {
+        Joined::Wait(rx) => rx,
+        Joined::Start(tx, rx) => {
+            let env = resolve::child_env(env, profile_override);
+            let d = d.clone();
+            tokio::spawn(async move {
+                Stats::bump(&d.stats.sts_calls);
+                let outcome = resolve::run(&d.resolver, env, &d.resolver_limit).await;
+                if let ResolveOutcome::Failure(f) = &outcome {
+                    Stats::bump(&d.stats.errors);
+                    tracing::info!(kind = ?f.kind, code = ?f.code, "resolution failed");
+                } else {
+                    tracing::debug!("resolved a new fingerprint");
+                }
+                let now = Instant::now();
+                let until = now + ttl(&outcome, opaque, SystemTime::now());
+                d.cache.complete(&fp, tx, Arc::new(outcome), until, now);
+            });
+            rx
+        }
+    }
+}
+
+/// Waits at most `limit` for a resolution's outcome.
+async fn wait(mut rx: Waiter, limit: Duration) -> Option<Outcome> {
+    match tokio::time::timeout(limit, rx.wait_for(|o| o.is_some())).await {
+        Ok(Ok(outcome)) => outcome.clone(),
+        _ => None,
+    }
+}
+
+/// How long an outcome stays fresh.
+fn ttl(outcome: &ResolveOutcome, opaque: bool, now: SystemTime) -> Duration {
+    match outcome {
+        ResolveOutcome::Failure(_) => TTL_ERROR,
+        ResolveOutcome::Identity(id) => {
+            let base = if opaque { TTL_OPAQUE } else { TTL_WATCHED };
+            match id.expires_unix {
+                Some(exp) => {
+                    let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
+                    let left = (exp - now).max(0) as u64;
+                    base.min(Duration::from_secs(left).saturating_sub(EXPIRY_MARGIN))
+                }
+                None => base,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use awsid_proto::msg::Identity;
+
+    fn id(expires_unix: Option<i64>) -> ResolveOutcome {
+        ResolveOutcome::Identity(Identity {
+            account: "1".into(),
+            arn: "a".into(),
+            user_id: "u".into(),
+            expires_unix,
+        })
+    }
+
+    #[test]
+    fn ttl_never_outlives_the_credentials() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        assert_eq!(ttl(&id(None), false, now), TTL_WATCHED);
+        assert_eq!(ttl(&id(None), true, now), TTL_OPAQUE);
+        assert_eq!(
+            ttl(&id(Some(1_000_000 + 120)), false, now),
+            Duration::from_secs(60)
+        );
+        assert_eq!(ttl(&id(Some(1_000_000 + 30)), false, now), Duration::ZERO);
+        assert_eq!(ttl(&id(Some(10)), false, now), Duration::ZERO);
+    }
+}

@@ -1,0 +1,187 @@
+//! `prompt`: a segment within the budget. Fresh answers come from the cache; otherwise the
+//! lookup starts (or is joined) and the reply waits at most the budget, then shows what there
+//! is: the identity, the same fingerprint's previous identity marked stale, or "pending" with
+//! an offline hint marked unconfirmed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use awsid_proto::msg::{PromptReply, PromptRequest, Reply, ResolveOutcome};
+
+use super::plan::{any_racy, plan};
+use crate::cache::Outcome;
+use crate::config::Config;
+use crate::prompt::{segment, Facts, State};
+use crate::state::{Daemon, Stats};
+
+/// How often a countdown must be redrawn.
+const COUNTDOWN_STEP: u32 = 30;
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64
+}
+
+fn watch(files: &[PathBuf]) -> Vec<(String, bool)> {
+    files
+        .iter()
+        .map(|f| (f.display().to_string(), f.exists()))
+        .collect()
+}
+
+struct Shown {
+    segment: String,
+    /// Final for these inputs (until `valid_for`).
+    settled: bool,
+    valid_for_secs: u32,
+}
+
+/// What to show for an outcome. `previous` is the identity a failed refresh replaced.
+fn show(
+    cfg: &Config,
+    req: &PromptRequest,
+    outcome: &ResolveOutcome,
+    previous: Option<&Outcome>,
+    facts: &Facts,
+    selects_credentials: bool,
+) -> Shown {
+    let now = now_unix();
+    let render = |state: &State, id| segment(cfg, req.shell, state, id, facts, now);
+    match outcome {
+        ResolveOutcome::Identity(id) => {
+            let mut valid = u32::MAX;
+            if let Some(exp) = id.expires_unix {
+                let left = exp - now;
+                if left <= 0 {
+                    return Shown {
+                        segment: render(&State::Expired, Some(id)),
+                        settled: true,
+                        valid_for_secs: u32::MAX,
+                    };
+                }
+                let window = i64::from(cfg.prompt.expires_within_minutes) * 60;
+                valid = if left <= window {
+                    COUNTDOWN_STEP
+                } else {
+                    (left - window).min(i64::from(u32::MAX)) as u32
+                };
+            }
+            Shown {
+                segment: render(&State::Fresh, Some(id)),
+                settled: true,
+                valid_for_secs: valid,
+            }
+        }
+        ResolveOutcome::Failure(f) => {
+            let state = State::of_failure(f);
+            if state.is_transient() {
+                if let Some(ResolveOutcome::Identity(prev)) = previous.map(|p| &**p) {
+                    return Shown {
+                        segment: render(&State::Stale, Some(prev)),
+                        settled: false,
+                        valid_for_secs: 0,
+                    };
+                }
+            }
+            let segment = if state == State::NoCreds && !selects_credentials {
+                String::new() // no AWS in this shell at all: no segment
+            } else {
+                render(&state, None)
+            };
+            Shown {
+                segment,
+                settled: !state.is_transient(),
+                valid_for_secs: u32::MAX,
+            }
+        }
+    }
+}
+
+pub async fn prompt(d: &Arc<Daemon>, req: PromptRequest) -> Reply {
+    let started = Instant::now();
+    let cfg = d.config.current();
+    let budget = Duration::from_millis(u64::from(req.budget_ms.min(cfg.prompt.budget_ms)));
+    let plan = match plan(d, &req.env, None) {
+        Ok(p) => p,
+        Err(nf) => {
+            let state = State::ProfileNotFound(nf.profile.clone());
+            return Reply::Prompt(PromptReply {
+                segment: segment(&cfg, req.shell, &state, None, &nf.facts, now_unix()),
+                settled: !any_racy(&nf.files),
+                valid_for_secs: u32::MAX,
+                watch: watch(&nf.files),
+            });
+        }
+    };
+    let reply = |shown: Shown, fresh_until: Option<Instant>| {
+        let mut valid = shown.valid_for_secs;
+        if let Some(until) = fresh_until {
+            let left = until.saturating_duration_since(Instant::now()).as_secs();
+            valid = valid.min(left.min(u64::from(u32::MAX)) as u32);
+        }
+        Reply::Prompt(PromptReply {
+            segment: shown.segment,
+            settled: shown.settled && valid > 0 && !any_racy(&plan.files),
+            valid_for_secs: valid,
+            watch: watch(&plan.files),
+        })
+    };
+    let found = d.cache.lookup(&plan.fingerprint, Instant::now());
+    if let Some(f) = found.as_ref().filter(|f| f.fresh) {
+        Stats::bump(&d.stats.hits);
+        let shown = show(
+            &cfg,
+            &req,
+            &f.outcome,
+            f.previous.as_ref(),
+            &plan.facts,
+            plan.selects_credentials,
+        );
+        return reply(shown, Some(f.fresh_until));
+    }
+    if !req.full_env {
+        Stats::bump(&d.stats.misses);
+        return Reply::NeedEnv;
+    }
+    let rx = super::resolution(d, plan.fingerprint, req.env.clone(), None, plan.opaque);
+    let left = budget.saturating_sub(started.elapsed());
+    if let Some(outcome) = super::wait(rx, left).await {
+        let previous = d
+            .cache
+            .lookup(&plan.fingerprint, Instant::now())
+            .and_then(|f| f.previous);
+        let shown = show(
+            &cfg,
+            &req,
+            &outcome,
+            previous.as_ref(),
+            &plan.facts,
+            plan.selects_credentials,
+        );
+        return reply(shown, None);
+    }
+    // Still looking: the same fingerprint's last identity, marked stale; else pending.
+    let now = now_unix();
+    let stale_identity = found.as_ref().and_then(|f| match &*f.outcome {
+        ResolveOutcome::Identity(id) => Some(id.clone()),
+        ResolveOutcome::Failure(_) => f.previous.as_ref().and_then(|p| match &**p {
+            ResolveOutcome::Identity(id) => Some(id.clone()),
+            ResolveOutcome::Failure(_) => None,
+        }),
+    });
+    let segment = match &stale_identity {
+        Some(id) => segment(&cfg, req.shell, &State::Stale, Some(id), &plan.facts, now),
+        None => segment(&cfg, req.shell, &State::Pending, None, &plan.facts, now),
+    };
+    reply(
+        Shown {
+            segment,
+            settled: false,
+            valid_for_secs: 0,
+        },
+        None,
+    )
+}

@@ -1,0 +1,66 @@
+//! `whoami`: the CLI's answer, from the cache when fresh, else from STS (waiting up to the
+//! client's timeout).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use awsid_proto::msg::{Failure, FailureKind, Reply, WhoamiRequest};
+
+use super::plan::plan;
+use crate::render::{self, Format};
+use crate::state::{Daemon, Stats};
+
+pub async fn whoami(d: &Arc<Daemon>, req: WhoamiRequest) -> Reply {
+    let plan = match plan(d, &req.env, req.profile.as_deref()) {
+        Ok(p) => p,
+        Err(nf) => {
+            return Reply::Whoami(render::failure(&Failure {
+                kind: FailureKind::ProfileNotFound,
+                code: None,
+                message: format!("The config profile ({}) could not be found", nf.profile),
+            }))
+        }
+    };
+    let output = req.output.clone().unwrap_or(plan.output);
+    if !matches!(output.as_str(), "json" | "text" | "table") {
+        return Reply::Whoami(render::failure(&Failure {
+            kind: FailureKind::Other,
+            code: None,
+            message: format!(
+                "awsid: output format {output:?} is not supported (json, text or table)"
+            ),
+        }));
+    }
+    let format = Format {
+        output: &output,
+        query: req.query.as_deref(),
+        term_width: req.term_width,
+    };
+    if let Some(outcome) = d.cache.get(&plan.fingerprint, Instant::now()) {
+        Stats::bump(&d.stats.hits);
+        return Reply::Whoami(render::whoami(&outcome, &format));
+    }
+    if !req.full_env {
+        Stats::bump(&d.stats.misses);
+        return Reply::NeedEnv;
+    }
+    let timeout = Duration::from_millis(u64::from(req.timeout_ms.max(1)));
+    let rx = super::resolution(
+        d,
+        plan.fingerprint,
+        req.env,
+        req.profile.as_deref(),
+        plan.opaque,
+    );
+    match super::wait(rx, timeout).await {
+        Some(outcome) => Reply::Whoami(render::whoami(&outcome, &format)),
+        None => Reply::Whoami(render::failure(&Failure {
+            kind: FailureKind::Timeout,
+            code: None,
+            message: format!(
+                "awsid: no answer from STS within {:.1} s (--timeout)",
+                timeout.as_secs_f64()
+            ),
+        })),
+    }
+}

@@ -1,0 +1,157 @@
+//! Every state in every shell mode, as snapshots.
+
+use super::*;
+use crate::config::Config;
+use awsid_proto::msg::Identity;
+
+const NOW: i64 = 1_800_000_000;
+
+fn id(expires: Option<i64>) -> Identity {
+    Identity {
+        account: "123456789012".into(),
+        arn: "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice"
+            .into(),
+        user_id: "AROAEXAMPLE:alice".into(),
+        expires_unix: expires,
+    }
+}
+
+fn facts() -> Facts {
+    Facts {
+        profile: Some("dev".into()),
+        region: Some("eu-west-1".into()),
+        conflict: false,
+        hint: Some("210987654321".into()),
+    }
+}
+
+fn plain_cfg() -> Config {
+    let mut c = Config::defaults();
+    c.prompt.style = String::new();
+    c
+}
+
+#[test]
+fn every_state_is_visibly_distinct() {
+    let c = plain_cfg();
+    let f = facts();
+    let show = |s: &State, i: Option<&Identity>| segment(&c, Shell::Plain, s, i, &f, NOW);
+    let fresh = id(None);
+    let cases: Vec<(String, &str)> = vec![
+        (show(&State::Fresh, Some(&fresh)), "123456789012:Admin"),
+        (show(&State::Pending, None), "…210987654321?"),
+        (show(&State::Stale, Some(&fresh)), "?123456789012:Admin"),
+        (show(&State::Expired, None), "!expired"),
+        (show(&State::Invalid, None), "!invalid"),
+        (show(&State::NoCreds, None), "!no-creds"),
+        (show(&State::ProfileNotFound("nosuch".into()), None), "!profile nosuch"),
+        (show(&State::Offline, None), "!offline"),
+        (show(&State::Throttled, None), "!throttled"),
+        (show(&State::Failed, None), "!error"),
+        (
+            show(&State::Fresh, Some(&id(Some(NOW + 42 * 60 + 5)))),
+            "123456789012:Admin (42m)",
+        ),
+        (show(&State::Fresh, Some(&id(Some(NOW - 1)))), "!expired 123456789012:Admin"),
+        (
+            show(&State::Fresh, Some(&id(Some(NOW + 3 * 3600)))),
+            "123456789012:Admin",
+        ),
+    ];
+    for (got, want) in &cases {
+        assert_eq!(got, want);
+    }
+    // The ten states (the last three cases are the fresh state with an expiry).
+    let mut seen: Vec<&String> = cases[..10].iter().map(|(g, _)| g).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 10, "two states look alike");
+    let conflict = Facts {
+        conflict: true,
+        ..facts()
+    };
+    assert_eq!(
+        segment(&c, Shell::Plain, &State::Fresh, Some(&fresh), &conflict, NOW),
+        "!conflict 123456789012:Admin"
+    );
+}
+
+#[test]
+fn every_shell_mode() {
+    let c = Config::parse("[prompt]\nstyle = \"bold red\"\n[accounts]\n\"123456789012\" = \"50%#$off\"\n")
+        .unwrap();
+    let f = facts();
+    let i = id(None);
+    let got: Vec<String> = [
+        Shell::Bash,
+        Shell::BashVar,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Tmux,
+        Shell::Plain,
+    ]
+    .iter()
+    .map(|s| segment(&c, *s, &State::Fresh, Some(&i), &f, NOW))
+    .collect();
+    assert_eq!(
+        got,
+        vec![
+            "\\[\x1b[1;31m\\]50%#\\$off:Admin\\[\x1b[0m\\]".to_string(),
+            "\x01\x1b[1;31m\x0250%#$off:Admin\x01\x1b[0m\x02".to_string(),
+            "%{\x1b[1;31m%}50%%#$off:Admin%{\x1b[0m%}".to_string(),
+            "\x1b[1;31m50%#$off:Admin\x1b[0m".to_string(),
+            "#[fg=red,bold]50%##$off:Admin#[default]".to_string(),
+            "50%#$off:Admin".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn classes_match_id_name_or_profile_first_match_wins() {
+    let c = Config::parse(
+        "[prompt]\nformat = \"{symbol}{account}\"\nstyle = \"\"\n\
+         [accounts]\n\"123456789012\" = \"prod-main\"\n\
+         [[class]]\nmatch = \"prod*\"\nsymbol = \"P \"\n\
+         [[class]]\nmatch = \"dev\"\nsymbol = \"D \"\n",
+    )
+    .unwrap();
+    let i = id(None);
+    assert_eq!(
+        segment(&c, Shell::Plain, &State::Fresh, Some(&i), &facts(), NOW),
+        "P prod-main"
+    );
+    let other = Identity {
+        account: "999999999999".into(),
+        ..id(None)
+    };
+    assert_eq!(
+        segment(&c, Shell::Plain, &State::Fresh, Some(&other), &facts(), NOW),
+        "D 999999999999"
+    );
+}
+
+#[test]
+fn failures_map_to_states() {
+    use awsid_proto::msg::{Failure, FailureKind};
+    let f = |kind, code: Option<&str>| {
+        State::of_failure(&Failure {
+            kind,
+            code: code.map(str::to_string),
+            message: String::new(),
+        })
+    };
+    assert_eq!(f(FailureKind::Service, Some("ExpiredToken")), State::Expired);
+    assert_eq!(f(FailureKind::Service, Some("InvalidClientTokenId")), State::Invalid);
+    assert_eq!(f(FailureKind::Service, Some("Throttling")), State::Throttled);
+    assert_eq!(f(FailureKind::Network, None), State::Offline);
+    assert_eq!(f(FailureKind::NoCredentials, None), State::NoCreds);
+    assert!(State::Offline.is_transient() && !State::Invalid.is_transient());
+}
+
+#[test]
+fn globs() {
+    assert!(glob("*prod*", "my-prod-1"));
+    assert!(glob("12345678901?", "123456789012"));
+    assert!(!glob("prod", "production"));
+    assert!(glob("*", ""));
+}

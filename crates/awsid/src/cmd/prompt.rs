@@ -1,0 +1,129 @@
+//! `awsid prompt`: the prompt segment, within a time budget, never failing loudly.
+//!
+//! Whatever happens (no daemon, a broken pipe, a timeout) it exits 0 and prints an empty or
+//! marked segment. With `--hook PID` (used by the shell integration) it first prints one line
+//! for the hook: `settled<TAB>valid-for-seconds<TAB>stamp-file<TAB>±file…`, then the segment.
+
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime};
+
+use awsid_proto::msg::{PromptReply, PromptRequest, Reply, Request, Shell};
+use awsid_proto::runtime;
+
+use crate::client::{env, Client};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    Tmux,
+    Plain,
+}
+
+/// Print the prompt segment for this shell: account (or its name), principal, and a countdown
+/// when the credentials expire soon; a marked state when there is no fresh answer.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Escaping of colours: bash `\[…\]`, zsh `%{…%}`, fish raw ANSI, tmux `#[…]`, plain none.
+    #[arg(long, value_enum, default_value = "plain")]
+    shell: ShellArg,
+    /// Wait at most this long, in milliseconds (default: $AWSID_BUDGET_MS, else 100).
+    #[arg(long, value_name = "MS")]
+    budget_ms: Option<u32>,
+    /// (For the shell integration.) Print the hook's line first; PID names the shell.
+    #[arg(long, value_name = "PID", hide = true)]
+    hook: Option<u32>,
+}
+
+/// The stamp file of a shell: its mtime is set 2 s before each request, so any file changed
+/// after the request looks newer to the shell's `-nt` test, even within one timestamp tick.
+fn touch_stamp(pid: u32) -> Option<PathBuf> {
+    let dir = runtime::stamp_dir();
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    let path = dir.join(pid.to_string());
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .ok()?;
+    file.set_modified(SystemTime::now() - Duration::from_secs(2))
+        .ok()?;
+    Some(path)
+}
+
+fn ask(args: &Args, shell: Shell, budget: Duration) -> Option<PromptReply> {
+    let started = Instant::now();
+    let mut client = Client::new().ok()?;
+    client.deadline = Some(started + budget);
+    let mut req = PromptRequest {
+        env: env(false),
+        full_env: false,
+        shell,
+        budget_ms: budget.as_millis() as u32,
+    };
+    for _ in 0..2 {
+        let left = budget.saturating_sub(started.elapsed());
+        // The daemon answers a little before our own deadline.
+        req.budget_ms = left.saturating_sub(Duration::from_millis(5)).as_millis() as u32;
+        match client.request(&Request::Prompt(req.clone()), true).ok()? {
+            Reply::Prompt(p) => return Some(p),
+            Reply::NeedEnv if !req.full_env => {
+                req.env = env(true);
+                req.full_env = true;
+            }
+            _ => return None,
+        }
+    }
+    let _ = args;
+    None
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let budget_ms = args
+        .budget_ms
+        .or_else(|| std::env::var("AWSID_BUDGET_MS").ok()?.parse().ok())
+        .unwrap_or(100);
+    let budget = Duration::from_millis(u64::from(budget_ms));
+    let shell = match (args.shell, args.hook.is_some()) {
+        (ShellArg::Bash, true) => Shell::BashVar,
+        (ShellArg::Bash, false) => Shell::Bash,
+        (ShellArg::Zsh, _) => Shell::Zsh,
+        (ShellArg::Fish, _) => Shell::Fish,
+        (ShellArg::Tmux, _) => Shell::Tmux,
+        (ShellArg::Plain, _) => Shell::Plain,
+    };
+    let stamp = args.hook.and_then(touch_stamp);
+    let reply = ask(&args, shell, budget);
+    let mut out = String::new();
+    if args.hook.is_some() {
+        match (&reply, &stamp) {
+            (Some(r), Some(stamp)) if r.settled => {
+                out.push_str(&format!("1\t{}\t{}", r.valid_for_secs, stamp.display()));
+                for (file, exists) in &r.watch {
+                    if file.contains(['\t', '\n']) {
+                        out = "0\t0\t".to_string(); // a path the hook cannot carry
+                        break;
+                    }
+                    out.push_str(&format!("\t{}{file}", if *exists { '+' } else { '-' }));
+                }
+            }
+            _ => out.push_str("0\t0\t"),
+        }
+        out.push('\n');
+    }
+    if let Some(r) = &reply {
+        out.push_str(&r.segment);
+    }
+    // SAFETY: isatty has no preconditions.
+    if args.hook.is_none() && unsafe { libc::isatty(1) } == 1 {
+        out.push('\n');
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,77 @@
+# awsid shell integration for bash. Load it from ~/.bashrc:
+#   eval "$(awsid init bash)"                  # keeps $AWSID_SEGMENT, defines awsid_prompt
+#   eval "$(awsid init bash --add-to-prompt)"  # ...and shows it in front of PS1
+# Before each prompt it asks awsid (one fork) unless nothing that could change the answer has
+# changed since the last final answer: the AWS variables, and the files awsid watches.
+if [[ $- == *i* ]]; then
+    __awsid_bin=@AWSID@
+    __awsid_settled=0
+    __awsid_until=0
+    __awsid_stamp=''
+    __awsid_last_sig=''
+    __awsid_watch=()
+    AWSID_SEGMENT=''
+
+    __awsid_sig() {
+        local __awsid_v
+        __awsid_cur_sig="$PWD"
+        for __awsid_v in ${!AWS_*} ${!AWSU*} ${!GRANTED_*} HOME PATH HTTP_PROXY HTTPS_PROXY \
+            NO_PROXY ALL_PROXY http_proxy https_proxy no_proxy all_proxy SSL_CERT_FILE SSL_CERT_DIR; do
+            __awsid_cur_sig+=$'\x1f'"${__awsid_v}=${!__awsid_v-}"
+        done
+    }
+
+    # True when every watched file is as it was at the last request.
+    __awsid_unchanged() {
+        local __awsid_w
+        [[ -n $__awsid_stamp && -e $__awsid_stamp ]] || return 1
+        for __awsid_w in "${__awsid_watch[@]}"; do
+            case $__awsid_w in
+                +*) [[ -e ${__awsid_w:1} && ! ${__awsid_w:1} -nt $__awsid_stamp ]] || return 1 ;;
+                -*) [[ ! -e ${__awsid_w:1} ]] || return 1 ;;
+            esac
+        done
+        return 0
+    }
+
+    __awsid_hook() {
+        local __awsid_status=$? __awsid_cur_sig __awsid_out __awsid_head
+        local -a __awsid_f
+        __awsid_sig
+        if [[ $__awsid_settled == 1 && $__awsid_cur_sig == "$__awsid_last_sig" ]] &&
+            [[ -n ${EPOCHSECONDS-} ]] && ((EPOCHSECONDS < __awsid_until)) && __awsid_unchanged; then
+            return "$__awsid_status"
+        fi
+        __awsid_out=$(\command "$__awsid_bin" prompt --shell bash --hook "$$" 2>/dev/null) || __awsid_out=''
+        __awsid_head=${__awsid_out%%$'\n'*}
+        if [[ $__awsid_out == *$'\n'* ]]; then
+            AWSID_SEGMENT=${__awsid_out#*$'\n'}
+        else
+            AWSID_SEGMENT=''
+        fi
+        IFS=$'\t' read -r -a __awsid_f <<<"$__awsid_head" || true
+        __awsid_settled=${__awsid_f[0]:-0}
+        __awsid_until=$((${EPOCHSECONDS:-0} + ${__awsid_f[1]:-0}))
+        __awsid_stamp=${__awsid_f[2]:-}
+        __awsid_watch=("${__awsid_f[@]:3}")
+        __awsid_last_sig=$__awsid_cur_sig
+        return "$__awsid_status"
+    }
+
+    awsid_prompt() {
+        printf '%s' "$AWSID_SEGMENT"
+    }
+
+    # Run first in PROMPT_COMMAND (a string or, in bash 5.1+, an array), once.
+    if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
+        if [[ " ${PROMPT_COMMAND[*]} " != *" __awsid_hook "* ]]; then
+            PROMPT_COMMAND=(__awsid_hook "${PROMPT_COMMAND[@]}")
+        fi
+    elif [[ ${PROMPT_COMMAND-} != *__awsid_hook* ]]; then
+        PROMPT_COMMAND="__awsid_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+    fi
+
+    if [[ @ADD_TO_PROMPT@ == 1 && $PS1 != *'${AWSID_SEGMENT'* ]]; then
+        PS1='${AWSID_SEGMENT:+$AWSID_SEGMENT }'"$PS1"
+    fi
+fi

@@ -1,0 +1,75 @@
+# awsid shell integration for fish. Load it from ~/.config/fish/config.fish:
+#   awsid init fish | source                  # keeps $AWSID_SEGMENT, defines awsid_prompt
+#   awsid init fish --add-to-prompt | source  # ...and shows it in fish_right_prompt
+# Before each prompt it asks awsid (one fork) unless nothing that could change the answer has
+# changed since the last final answer: the AWS variables, and the files awsid watches.
+if status is-interactive
+    set -g __awsid_bin @AWSID@
+    set -g __awsid_settled 0
+    set -g __awsid_valid 0
+    set -g __awsid_stamp ''
+    set -g __awsid_last_sig ''
+    set -g __awsid_watch
+    set -g AWSID_SEGMENT ''
+
+    function __awsid_sig
+        set -l parts $PWD
+        for v in (set --names | string match --regex '^(AWS_|AWSU|GRANTED_)') HOME PATH HTTP_PROXY \
+                HTTPS_PROXY NO_PROXY ALL_PROXY http_proxy https_proxy no_proxy all_proxy \
+                SSL_CERT_FILE SSL_CERT_DIR
+            set -a parts "$v="(string join \x1e -- $$v)
+        end
+        string join \x1f -- $parts
+    end
+
+    # True when every watched file is as it was at the last request, and the answer is still
+    # within its validity (the stamp's age tells the time without a fork).
+    function __awsid_unchanged
+        test -n "$__awsid_stamp"; and test -e "$__awsid_stamp"; or return 1
+        set -l age (path mtime --relative -- $__awsid_stamp); or return 1
+        test (math $age - 2) -lt $__awsid_valid; or return 1
+        for w in $__awsid_watch
+            set -l file (string sub --start 2 -- $w)
+            switch $w
+                case '+*'
+                    test -e "$file"; and not test "$file" -nt "$__awsid_stamp"; or return 1
+                case '-*'
+                    not test -e "$file"; or return 1
+            end
+        end
+        return 0
+    end
+
+    function __awsid_hook --on-event fish_prompt
+        set -l sig (__awsid_sig)
+        if test "$__awsid_settled" = 1; and test "$sig" = "$__awsid_last_sig"; and __awsid_unchanged
+            return
+        end
+        set -l out (command $__awsid_bin prompt --shell fish --hook $fish_pid 2>/dev/null | string split0)
+        set -l lines (string split --max 1 \n -- "$out")
+        set -l f (string split \t -- "$lines[1]")
+        set -g AWSID_SEGMENT "$lines[2]"
+        set -g __awsid_settled $f[1]
+        set -g __awsid_valid $f[2]
+        set -g __awsid_stamp $f[3]
+        set -g __awsid_watch $f[4..-1]
+        set -g __awsid_last_sig $sig
+    end
+
+    function awsid_prompt
+        printf '%s' $AWSID_SEGMENT
+    end
+
+    if test @ADD_TO_PROMPT@ = 1; and not functions --query __awsid_right_prompt_orig
+        if functions --query fish_right_prompt
+            functions --copy fish_right_prompt __awsid_right_prompt_orig
+        else
+            function __awsid_right_prompt_orig
+            end
+        end
+        function fish_right_prompt
+            awsid_prompt
+            __awsid_right_prompt_orig
+        end
+    end
+end

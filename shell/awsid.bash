@@ -5,6 +5,7 @@
 # changed since the last final answer: the AWS variables, and the files awsid watches.
 if [[ $- == *i* ]]; then
     __awsid_bin=@AWSID@
+    __awsid_add_to_prompt=@ADD_TO_PROMPT@
     __awsid_settled=0
     __awsid_until=0
     __awsid_stamp=''
@@ -63,6 +64,7 @@ if [[ $- == *i* ]]; then
     }
 
     # Run first in PROMPT_COMMAND (a string or, in bash 5.1+, an array), once.
+    # shellcheck disable=SC2128,SC2178 # PROMPT_COMMAND is either, as the test decides
     if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
         if [[ " ${PROMPT_COMMAND[*]} " != *" __awsid_hook "* ]]; then
             PROMPT_COMMAND=(__awsid_hook "${PROMPT_COMMAND[@]}")
@@ -71,7 +73,8 @@ if [[ $- == *i* ]]; then
         PROMPT_COMMAND="__awsid_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
     fi
 
-    if [[ @ADD_TO_PROMPT@ == 1 && $PS1 != *'${AWSID_SEGMENT'* ]]; then
+    # shellcheck disable=SC2016 # PS1 expands $AWSID_SEGMENT at each prompt (promptvars)
+    if [[ $__awsid_add_to_prompt == 1 && $PS1 != *'${AWSID_SEGMENT'* ]]; then
         PS1='${AWSID_SEGMENT:+$AWSID_SEGMENT }'"$PS1"
     fi
 fi

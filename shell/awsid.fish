@@ -5,6 +5,7 @@
 # changed since the last final answer: the AWS variables, and the files awsid watches.
 if status is-interactive
     set -g __awsid_bin @AWSID@
+    set -g __awsid_add_to_prompt @ADD_TO_PROMPT@
     set -g __awsid_settled 0
     set -g __awsid_valid 0
     set -g __awsid_stamp ''
@@ -15,8 +16,8 @@ if status is-interactive
     function __awsid_sig
         set -l parts $PWD
         for v in (set --names | string match --regex '^(AWS_|AWSU|GRANTED_)') HOME PATH HTTP_PROXY \
-                HTTPS_PROXY NO_PROXY ALL_PROXY http_proxy https_proxy no_proxy all_proxy \
-                SSL_CERT_FILE SSL_CERT_DIR
+            HTTPS_PROXY NO_PROXY ALL_PROXY http_proxy https_proxy no_proxy all_proxy \
+            SSL_CERT_FILE SSL_CERT_DIR
             set -a parts "$v="(string join \x1e -- $$v)
         end
         string join \x1f -- $parts
@@ -60,7 +61,7 @@ if status is-interactive
         printf '%s' $AWSID_SEGMENT
     end
 
-    if test @ADD_TO_PROMPT@ = 1; and not functions --query __awsid_right_prompt_orig
+    if test $__awsid_add_to_prompt = 1; and not functions --query __awsid_right_prompt_orig
         if functions --query fish_right_prompt
             functions --copy fish_right_prompt __awsid_right_prompt_orig
         else

@@ -6,6 +6,7 @@
 if [[ -o interactive ]]; then
     zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
     typeset -g __awsid_bin=@AWSID@
+    typeset -g __awsid_add_to_prompt=@ADD_TO_PROMPT@
     typeset -g __awsid_settled=0 __awsid_until=0 __awsid_stamp='' __awsid_last_sig=''
     typeset -ga __awsid_watch=()
     typeset -g AWSID_SEGMENT=''
@@ -69,7 +70,7 @@ if [[ -o interactive ]]; then
     typeset -ga precmd_functions
     precmd_functions=(__awsid_hook "${(@)precmd_functions:#__awsid_hook}")
 
-    if [[ @ADD_TO_PROMPT@ == 1 && ${RPROMPT-} != *'${AWSID_SEGMENT}'* ]]; then
+    if [[ $__awsid_add_to_prompt == 1 && ${RPROMPT-} != *'${AWSID_SEGMENT}'* ]]; then
         setopt prompt_subst
         RPROMPT='${AWSID_SEGMENT}'"${RPROMPT-}"
     fi

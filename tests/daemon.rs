@@ -151,8 +151,8 @@ fn hostile_frames_close_one_connection_and_the_daemon_serves_on() {
     let mut s = raw(&sb);
     let mut h = frame::encode_header(1);
     h[4..6].copy_from_slice(&(PROTOCOL_VERSION + 7).to_le_bytes());
-    s.write_all(&h).unwrap();
-    s.write_all(&[0]).unwrap();
+    // One write: the daemon may close as soon as it has read the header.
+    s.write_all(&[&h[..], &[0]].concat()).unwrap();
     assert!(error_reply_then_close(s).contains("protocol version"));
 
     // A well-framed payload that is not a request.

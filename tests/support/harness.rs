@@ -123,6 +123,10 @@ impl Sandbox {
             .set("HOME", self.home.display().to_string())
             .set("AWSID_RUNTIME_DIR", self.runtime.display().to_string())
             .set("XDG_STATE_HOME", self.state.display().to_string())
+            .set(
+                "XDG_CONFIG_HOME",
+                self.root.join("config").display().to_string(),
+            )
             .set("AWSID_IDLE_TIMEOUT", "300")
             .set("AWSID_DAEMON", awsidd_bin().display().to_string())
             .set("AWSID_LOG", "debug")
@@ -169,6 +173,15 @@ impl Sandbox {
         let s = self.status();
         let v = s.get(name).unwrap_or_else(|| panic!("no {name} in {s:?}"));
         v.split_whitespace().next().unwrap().parse().unwrap()
+    }
+
+    /// Writes `config.toml` for this sandbox's daemon.
+    pub fn write_config(&self, text: &str) -> PathBuf {
+        let dir = self.root.join("config/awsid");
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        p
     }
 
     pub fn log(&self) -> String {

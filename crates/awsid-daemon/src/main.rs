@@ -91,7 +91,12 @@ fn serve_inner() -> anyhow::Result<()> {
     let idle = std::env::var("AWSID_IDLE_TIMEOUT")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
-        .unwrap_or_else(|| config::Live::new(config::path()).current().daemon.idle_timeout_secs);
+        .unwrap_or_else(|| {
+            config::Live::new(config::path())
+                .current()
+                .daemon
+                .idle_timeout_secs
+        });
     let idle = (idle > 0).then(|| Duration::from_secs(idle));
     let exe = std::env::current_exe()?;
     let runtime = tokio::runtime::Builder::new_current_thread()

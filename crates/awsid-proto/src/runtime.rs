@@ -51,7 +51,11 @@ pub fn log_file() -> PathBuf {
 /// The configuration file: `$XDG_CONFIG_HOME/awsid/config.toml`, else
 /// `$HOME/.config/awsid/config.toml`.
 pub fn config_file() -> Option<PathBuf> {
-    let var = |n: &str| std::env::var_os(n).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |n: &str| {
+        std::env::var_os(n)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     var("XDG_CONFIG_HOME")
         .or_else(|| var("HOME").map(|h| h.join(".config")))
         .map(|d| d.join("awsid").join("config.toml"))

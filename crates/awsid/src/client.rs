@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use awsid_proto::frame::{self, HEADER_LEN};
 use awsid_proto::envvars::{absolutize, is_fingerprint_var};
+use awsid_proto::frame::{self, HEADER_LEN};
 use awsid_proto::msg::{Env, Reply, Request, Response};
 use awsid_proto::runtime::{self, DirError};
 use awsid_proto::{codec, PROTOCOL_VERSION, VERSION};

@@ -65,7 +65,7 @@ pub fn plan(
     d: &Daemon,
     env: &Env,
     profile_override: Option<&str>,
-) -> Result<Plan, ProfileNotFound> {
+) -> Result<Plan, Box<ProfileNotFound>> {
     let vars: BTreeMap<Vec<u8>, Vec<u8>> = env
         .iter()
         .filter(|(k, _)| is_fingerprint_var(k))
@@ -127,11 +127,11 @@ pub fn plan(
     };
 
     if named.is_some() && !profiles.exists(&profile) {
-        return Err(ProfileNotFound {
+        return Err(Box::new(ProfileNotFound {
             profile,
             files,
             facts,
-        });
+        }));
     }
     let deps = profiles.dependencies(&profile, home.as_deref());
     files.extend(deps.files);

@@ -103,20 +103,35 @@ mod tests {
     #[test]
     fn principal_shapes() {
         let p = parse("arn:aws:iam::123456789012:user/division/team/alice");
-        assert_eq!((p.kind.as_str(), p.name.as_str(), p.user.as_str()), ("user", "alice", "alice"));
+        assert_eq!(
+            (p.kind.as_str(), p.name.as_str(), p.user.as_str()),
+            ("user", "alice", "alice")
+        );
         let p = parse("arn:aws:sts::123456789012:assumed-role/admin/botocore-session-1");
-        assert_eq!((p.kind.as_str(), p.role.as_str(), p.session.as_str()), ("assumed-role", "admin", "botocore-session-1"));
+        assert_eq!(
+            (p.kind.as_str(), p.role.as_str(), p.session.as_str()),
+            ("assumed-role", "admin", "botocore-session-1")
+        );
         let p = parse("arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_0123abcd4567ef89/alice@example.com");
-        assert_eq!((p.kind.as_str(), p.name.as_str()), ("sso", "AdministratorAccess"));
+        assert_eq!(
+            (p.kind.as_str(), p.name.as_str()),
+            ("sso", "AdministratorAccess")
+        );
         assert_eq!(p.session, "alice@example.com");
         let p = parse("arn:aws:sts::123456789012:federated-user/bob");
-        assert_eq!((p.kind.as_str(), p.name.as_str()), ("federated-user", "bob"));
+        assert_eq!(
+            (p.kind.as_str(), p.name.as_str()),
+            ("federated-user", "bob")
+        );
         let p = parse("arn:aws:iam::123456789012:root");
         assert_eq!((p.kind.as_str(), p.name.as_str()), ("root", "root"));
         let p = parse("arn:aws-cn:iam::123456789012:user/x");
         assert_eq!(p.partition, "aws-cn");
         let p = parse("arn:aws-us-gov:sts::123456789012:assumed-role/r/s");
-        assert_eq!((p.partition.as_str(), p.account.as_str()), ("aws-us-gov", "123456789012"));
+        assert_eq!(
+            (p.partition.as_str(), p.account.as_str()),
+            ("aws-us-gov", "123456789012")
+        );
     }
 
     #[test]

@@ -53,9 +53,14 @@ impl State {
             FailureKind::Network | FailureKind::Timeout => State::Offline,
             FailureKind::Service => match f.code.as_deref().unwrap_or_default() {
                 "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => State::Expired,
-                "InvalidClientTokenId" | "SignatureDoesNotMatch" | "UnrecognizedClientException"
-                | "InvalidAccessKeyId" | "AccessDenied" => State::Invalid,
-                "Throttling" | "ThrottlingException" | "RequestLimitExceeded"
+                "InvalidClientTokenId"
+                | "SignatureDoesNotMatch"
+                | "UnrecognizedClientException"
+                | "InvalidAccessKeyId"
+                | "AccessDenied" => State::Invalid,
+                "Throttling"
+                | "ThrottlingException"
+                | "RequestLimitExceeded"
                 | "TooManyRequestsException" => State::Throttled,
                 _ => State::Failed,
             },

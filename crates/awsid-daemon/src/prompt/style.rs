@@ -131,8 +131,14 @@ mod tests {
     fn every_shell_marks_zero_width_sequences_its_own_way() {
         let s = Style::parse("bold red").unwrap();
         assert_eq!(paint(Shell::Zsh, &s, "x"), "%{\x1b[1;31m%}x%{\x1b[0m%}");
-        assert_eq!(paint(Shell::Bash, &s, "x"), "\\[\x1b[1;31m\\]x\\[\x1b[0m\\]");
-        assert_eq!(paint(Shell::BashVar, &s, "x"), "\x01\x1b[1;31m\x02x\x01\x1b[0m\x02");
+        assert_eq!(
+            paint(Shell::Bash, &s, "x"),
+            "\\[\x1b[1;31m\\]x\\[\x1b[0m\\]"
+        );
+        assert_eq!(
+            paint(Shell::BashVar, &s, "x"),
+            "\x01\x1b[1;31m\x02x\x01\x1b[0m\x02"
+        );
         assert_eq!(paint(Shell::Fish, &s, "x"), "\x1b[1;31mx\x1b[0m");
         assert_eq!(paint(Shell::Tmux, &s, "x"), "#[fg=red,bold]x#[default]");
         assert_eq!(paint(Shell::Plain, &s, "x"), "x");

@@ -66,10 +66,12 @@ fn parse_seq(
                         None => return Err(format!("format: unclosed {{{name}")),
                     }
                 }
-                let field = FIELDS
-                    .iter()
-                    .find(|f| **f == name)
-                    .ok_or_else(|| format!("format: unknown field {{{name}}} (fields: {})", FIELDS.join(", ")))?;
+                let field = FIELDS.iter().find(|f| **f == name).ok_or_else(|| {
+                    format!(
+                        "format: unknown field {{{name}}} (fields: {})",
+                        FIELDS.join(", ")
+                    )
+                })?;
                 flush(&mut text, &mut nodes);
                 nodes.push(Node::Field(field));
             }
@@ -131,7 +133,10 @@ mod tests {
     #[test]
     fn fields_groups_and_escapes() {
         let f = "{account}[:{principal}][ ({expires_in})]";
-        assert_eq!(r(f, &[("account", "prod"), ("principal", "admin")]), "prod:admin");
+        assert_eq!(
+            r(f, &[("account", "prod"), ("principal", "admin")]),
+            "prod:admin"
+        );
         assert_eq!(
             r(f, &[("account", "prod"), ("expires_in", "5m")]),
             "prod (5m)"

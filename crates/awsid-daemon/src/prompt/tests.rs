@@ -44,7 +44,10 @@ fn every_state_is_visibly_distinct() {
         (show(&State::Expired, None), "!expired"),
         (show(&State::Invalid, None), "!invalid"),
         (show(&State::NoCreds, None), "!no-creds"),
-        (show(&State::ProfileNotFound("nosuch".into()), None), "!profile nosuch"),
+        (
+            show(&State::ProfileNotFound("nosuch".into()), None),
+            "!profile nosuch",
+        ),
         (show(&State::Offline, None), "!offline"),
         (show(&State::Throttled, None), "!throttled"),
         (show(&State::Failed, None), "!error"),
@@ -52,7 +55,10 @@ fn every_state_is_visibly_distinct() {
             show(&State::Fresh, Some(&id(Some(NOW + 42 * 60 + 5)))),
             "123456789012:Admin (42m)",
         ),
-        (show(&State::Fresh, Some(&id(Some(NOW - 1)))), "!expired 123456789012:Admin"),
+        (
+            show(&State::Fresh, Some(&id(Some(NOW - 1)))),
+            "!expired 123456789012:Admin",
+        ),
         (
             show(&State::Fresh, Some(&id(Some(NOW + 3 * 3600)))),
             "123456789012:Admin",
@@ -71,15 +77,24 @@ fn every_state_is_visibly_distinct() {
         ..facts()
     };
     assert_eq!(
-        segment(&c, Shell::Plain, &State::Fresh, Some(&fresh), &conflict, NOW),
+        segment(
+            &c,
+            Shell::Plain,
+            &State::Fresh,
+            Some(&fresh),
+            &conflict,
+            NOW
+        ),
         "!conflict 123456789012:Admin"
     );
 }
 
 #[test]
 fn every_shell_mode() {
-    let c = Config::parse("[prompt]\nstyle = \"bold red\"\n[accounts]\n\"123456789012\" = \"50%#$off\"\n")
-        .unwrap();
+    let c = Config::parse(
+        "[prompt]\nstyle = \"bold red\"\n[accounts]\n\"123456789012\" = \"50%#$off\"\n",
+    )
+    .unwrap();
     let f = facts();
     let i = id(None);
     let got: Vec<String> = [
@@ -140,9 +155,18 @@ fn failures_map_to_states() {
             message: String::new(),
         })
     };
-    assert_eq!(f(FailureKind::Service, Some("ExpiredToken")), State::Expired);
-    assert_eq!(f(FailureKind::Service, Some("InvalidClientTokenId")), State::Invalid);
-    assert_eq!(f(FailureKind::Service, Some("Throttling")), State::Throttled);
+    assert_eq!(
+        f(FailureKind::Service, Some("ExpiredToken")),
+        State::Expired
+    );
+    assert_eq!(
+        f(FailureKind::Service, Some("InvalidClientTokenId")),
+        State::Invalid
+    );
+    assert_eq!(
+        f(FailureKind::Service, Some("Throttling")),
+        State::Throttled
+    );
     assert_eq!(f(FailureKind::Network, None), State::Offline);
     assert_eq!(f(FailureKind::NoCredentials, None), State::NoCreds);
     assert!(State::Offline.is_transient() && !State::Invalid.is_transient());

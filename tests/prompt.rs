@@ -162,3 +162,51 @@ fn config_default_prints_the_documented_defaults() {
     assert_eq!(out.ok(), awsid_proto::DEFAULT_CONFIG);
     assert!(out.stdout.contains("budget_ms = 100"));
 }
+
+#[test]
+fn account_alias_lookup_is_opt_in_and_a_denial_is_remembered() {
+    // moto: an account with an alias.
+    let m = moto();
+    let made = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import boto3,sys; boto3.client('iam', endpoint_url=sys.argv[1], region_name='us-east-1', \
+             aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])\
+             .create_account_alias(AccountAlias='moto-corp')",
+            &m.url,
+            &m.alice.access_key_id,
+            &m.alice.secret_access_key,
+        ])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let sb = Sandbox::new();
+    let v = sb
+        .vars()
+        .set("AWS_ENDPOINT_URL", m.url.clone())
+        .keys(&m.alice.access_key_id, &m.alice.secret_access_key);
+    // Off by default: the id.
+    assert_eq!(prompt(&sb, &v), "123456789012:alice");
+    sb.write_config(
+        "[prompt]\nalias_lookup = true\nstyle = \"\"\nformat = \"{account} {alias}\"\n",
+    );
+    sb.awsid(&["flush"], &v).ok();
+    assert_eq!(prompt(&sb, &v), "moto-corp moto-corp");
+
+    // The fake answers every IAM call with an error: a denial, not shown, asked once a day.
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    sb.write_config("[prompt]\nalias_lookup = true\n");
+    for key in ["AKIAGOOD000000000005", "AKIAGOOD000000000006"] {
+        let v = sb
+            .vars()
+            .set("AWS_ENDPOINT_URL", sts.url())
+            .keys(key, SECRET);
+        assert_eq!(
+            prompt(&sb, &v),
+            format!("111122223333:{}", key.to_lowercase())
+        );
+    }
+    assert_eq!(sts.action_calls("ListAccountAliases"), 1);
+}

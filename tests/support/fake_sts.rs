@@ -52,6 +52,8 @@ pub struct FakeSts {
 struct Shared {
     stop: AtomicBool,
     calls: Mutex<HashMap<String, usize>>,
+    /// Requests for other actions (answered `InvalidAction`), by action.
+    other_actions: Mutex<HashMap<String, usize>>,
     request_seq: AtomicU64,
 }
 
@@ -102,6 +104,7 @@ impl FakeSts {
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             calls: Mutex::new(HashMap::new()),
+            other_actions: Mutex::new(HashMap::new()),
             request_seq: AtomicU64::new(0),
         });
         let acceptor = {
@@ -127,6 +130,16 @@ impl FakeSts {
     pub fn calls(&self, access_key_id: &str) -> usize {
         let calls = self.shared.calls.lock().unwrap_or_else(|e| e.into_inner());
         calls.get(access_key_id).copied().unwrap_or(0)
+    }
+
+    /// Requests for another action (e.g. `ListAccountAliases`), all answered `InvalidAction`.
+    pub fn action_calls(&self, action: &str) -> usize {
+        let calls = self
+            .shared
+            .other_actions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        calls.get(action).copied().unwrap_or(0)
     }
 
     /// `GetCallerIdentity` requests seen, all keys together.
@@ -340,6 +353,13 @@ impl Conn {
                 .find(|(k, _)| k == "Action")
                 .map(|(_, v)| v.as_str());
             if action != Some("GetCallerIdentity") {
+                *self
+                    .shared
+                    .other_actions
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(action.unwrap_or("").to_owned())
+                    .or_insert(0) += 1;
                 let message = format!(
                     "Could not find operation {} for version 2011-06-15",
                     action.unwrap_or("")

@@ -30,6 +30,7 @@ pub struct Prompt {
     pub style: String,
     pub budget_ms: u32,
     pub expires_within_minutes: u32,
+    pub alias_lookup: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -69,6 +70,7 @@ struct UserPrompt {
     style: Option<String>,
     budget_ms: Option<u32>,
     expires_within_minutes: Option<u32>,
+    alias_lookup: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,6 +105,9 @@ impl Config {
         }
         if let Some(v) = p.expires_within_minutes {
             c.prompt.expires_within_minutes = v;
+        }
+        if let Some(v) = p.alias_lookup {
+            c.prompt.alias_lookup = v;
         }
         for class in &user.classes {
             if let Some(s) = &class.style {

@@ -359,6 +359,7 @@ mod tests {
             arn: "arn:aws:sts::123456789012:user/moto".into(),
             user_id: "AKIAIOSFODNN7EXAMPLE".into(),
             expires_unix: None,
+            alias: awsid_proto::msg::AliasLookup::NotAsked,
         })
     }
 

@@ -42,6 +42,8 @@ pub struct Daemon {
     pub home: Option<PathBuf>,
     pub shutdown: Notify,
     pub config: crate::config::Live,
+    /// Account aliases looked up (opt-in), by account id, with when: kept for a day.
+    pub aliases: Mutex<HashMap<String, (awsid_proto::msg::AliasLookup, Instant)>>,
     last_activity: Mutex<Instant>,
 }
 
@@ -59,8 +61,46 @@ impl Daemon {
             home: std::env::var_os("HOME").map(PathBuf::from),
             shutdown: Notify::new(),
             config: crate::config::Live::new(crate::config::path()),
+            aliases: Mutex::new(HashMap::new()),
             last_activity: Mutex::new(Instant::now()),
         })
+    }
+
+    /// How long an alias lookup (or its denial) is remembered.
+    pub const ALIAS_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+    /// The remembered alias of an account, if one was found within the last day.
+    pub fn alias_of(&self, account: &str) -> Option<String> {
+        let aliases = self.aliases.lock().unwrap_or_else(|e| e.into_inner());
+        match aliases.get(account) {
+            Some((awsid_proto::msg::AliasLookup::Found(a), at))
+                if at.elapsed() < Self::ALIAS_TTL =>
+            {
+                Some(a.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Accounts whose alias (or denial) is known and fresh: not to be asked again.
+    pub fn alias_known(&self) -> Vec<String> {
+        let aliases = self.aliases.lock().unwrap_or_else(|e| e.into_inner());
+        aliases
+            .iter()
+            .filter(|(_, (_, at))| at.elapsed() < Self::ALIAS_TTL)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    pub fn remember_alias(&self, account: &str, lookup: awsid_proto::msg::AliasLookup) {
+        if lookup == awsid_proto::msg::AliasLookup::NotAsked {
+            return;
+        }
+        let mut aliases = self.aliases.lock().unwrap_or_else(|e| e.into_inner());
+        if aliases.len() > 10_000 {
+            aliases.clear();
+        }
+        aliases.insert(account.to_string(), (lookup, Instant::now()));
     }
 
     pub fn touch(&self) {

@@ -151,6 +151,17 @@ pub struct Identity {
     pub user_id: String,
     /// When the credentials that produced this answer expire (Unix seconds).
     pub expires_unix: Option<i64>,
+    /// The account alias, when the lookup was asked for.
+    pub alias: AliasLookup,
+}
+
+/// The result of `iam:ListAccountAliases` (opt-in; a denial is remembered, not shown).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub enum AliasLookup {
+    NotAsked,
+    Found(String),
+    NoAlias,
+    Denied,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]

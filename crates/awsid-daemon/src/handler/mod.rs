@@ -74,10 +74,19 @@ fn resolution(
         Joined::Wait(rx) => rx,
         Joined::Start(tx, rx) => {
             let env = resolve::child_env(env, profile_override);
+            let mut args = Vec::new();
+            if d.config.current().prompt.alias_lookup {
+                args.push("--alias".to_string());
+                args.push("--alias-skip".to_string());
+                args.push(d.alias_known().join(","));
+            }
             let d = d.clone();
             tokio::spawn(async move {
                 Stats::bump(&d.stats.sts_calls);
-                let outcome = resolve::run(&d.resolver, env, &d.resolver_limit).await;
+                let outcome = resolve::run(&d.resolver, env, &args, &d.resolver_limit).await;
+                if let ResolveOutcome::Identity(id) = &outcome {
+                    d.remember_alias(&id.account, id.alias.clone());
+                }
                 if let ResolveOutcome::Failure(f) = &outcome {
                     Stats::bump(&d.stats.errors);
                     tracing::info!(kind = ?f.kind, code = ?f.code, "resolution failed");
@@ -130,6 +139,7 @@ mod tests {
             arn: "a".into(),
             user_id: "u".into(),
             expires_unix,
+            alias: awsid_proto::msg::AliasLookup::NotAsked,
         })
     }
 

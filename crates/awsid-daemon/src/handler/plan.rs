@@ -124,6 +124,7 @@ pub fn plan(
         region,
         conflict,
         hint,
+        alias: None,
     };
 
     if named.is_some() && !profiles.exists(&profile) {

@@ -41,6 +41,7 @@ struct Shown {
 
 /// What to show for an outcome. `previous` is the identity a failed refresh replaced.
 fn show(
+    d: &Daemon,
     cfg: &Config,
     req: &PromptRequest,
     outcome: &ResolveOutcome,
@@ -49,7 +50,13 @@ fn show(
     selects_credentials: bool,
 ) -> Shown {
     let now = now_unix();
-    let render = |state: &State, id| segment(cfg, req.shell, state, id, facts, now);
+    let render = |state: &State, id: Option<&awsid_proto::msg::Identity>| {
+        let facts = Facts {
+            alias: id.and_then(|i| d.alias_of(&i.account)),
+            ..facts.clone()
+        };
+        segment(cfg, req.shell, state, id, &facts, now)
+    };
     match outcome {
         ResolveOutcome::Identity(id) => {
             let mut valid = u32::MAX;
@@ -133,6 +140,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: PromptRequest) -> Reply {
     if let Some(f) = found.as_ref().filter(|f| f.fresh) {
         Stats::bump(&d.stats.hits);
         let shown = show(
+            d,
             &cfg,
             &req,
             &f.outcome,
@@ -154,6 +162,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: PromptRequest) -> Reply {
             .lookup(&plan.fingerprint, Instant::now())
             .and_then(|f| f.previous);
         let shown = show(
+            d,
             &cfg,
             &req,
             &outcome,
@@ -173,7 +182,13 @@ pub async fn prompt(d: &Arc<Daemon>, req: PromptRequest) -> Reply {
         }),
     });
     let segment = match &stale_identity {
-        Some(id) => segment(&cfg, req.shell, &State::Stale, Some(id), &plan.facts, now),
+        Some(id) => {
+            let facts = Facts {
+                alias: d.alias_of(&id.account),
+                ..plan.facts.clone()
+            };
+            segment(&cfg, req.shell, &State::Stale, Some(id), &facts, now)
+        }
         None => segment(&cfg, req.shell, &State::Pending, None, &plan.facts, now),
     };
     reply(

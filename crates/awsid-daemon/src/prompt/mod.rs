@@ -83,6 +83,8 @@ pub struct Facts {
     pub conflict: bool,
     /// An account id known offline (access key, AWS_ACCOUNT_ID, role_arn, sso_account_id).
     pub hint: Option<String>,
+    /// The account's alias, when alias lookup is on and found one.
+    pub alias: Option<String>,
 }
 
 /// `42m`, `1h05m`, `30s`.
@@ -144,11 +146,16 @@ pub fn segment(
         _ => (String::new(), false),
     };
     let account_name = cfg.accounts.get(&account_id).cloned().unwrap_or_default();
-    let mut account = if account_name.is_empty() {
-        account_id.clone()
-    } else {
-        account_name.clone()
+    let alias = match identity {
+        Some(_) if cfg.prompt.alias_lookup => facts.alias.clone().unwrap_or_default(),
+        _ => String::new(),
     };
+    // Its configured name, else its alias, else the id.
+    let mut account = [&account_name, &alias, &account_id]
+        .into_iter()
+        .find(|v| !v.is_empty())
+        .cloned()
+        .unwrap_or_default();
     if unconfirmed && !account.is_empty() {
         account.push('?');
     }
@@ -173,7 +180,7 @@ pub fn segment(
             "account" => account.clone(),
             "account_id" => account_id.clone(),
             "account_name" => account_name.clone(),
-            "alias" => String::new(),
+            "alias" => alias.clone(),
             "principal" => principal.name.clone(),
             "role" => principal.role.clone(),
             "session" => principal.session.clone(),

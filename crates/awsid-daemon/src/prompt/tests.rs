@@ -13,6 +13,7 @@ fn id(expires: Option<i64>) -> Identity {
             .into(),
         user_id: "AROAEXAMPLE:alice".into(),
         expires_unix: expires,
+        alias: awsid_proto::msg::AliasLookup::NotAsked,
     }
 }
 
@@ -22,6 +23,7 @@ fn facts() -> Facts {
         region: Some("eu-west-1".into()),
         conflict: false,
         hint: Some("210987654321".into()),
+        alias: None,
     }
 }
 

@@ -21,7 +21,35 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use awsid_proto::codec;
-use awsid_proto::msg::{Failure, FailureKind, Identity, ResolveOutcome};
+use awsid_proto::msg::{AliasLookup, Failure, FailureKind, Identity, ResolveOutcome};
+
+/// What the daemon asks of this child beyond the identity (from its arguments).
+struct Asked {
+    /// Look up the account alias (opt-in), unless the account is one of `skip`.
+    alias: bool,
+    skip: Vec<String>,
+}
+
+fn asked() -> Asked {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let mut asked = Asked {
+        alias: false,
+        skip: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--alias" => asked.alias = true,
+            "--alias-skip" => {
+                if let Some(list) = it.next() {
+                    asked.skip = list.split(',').map(str::to_string).collect();
+                }
+            }
+            _ => {}
+        }
+    }
+    asked
+}
 
 pub fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -34,7 +62,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let outcome = runtime.block_on(resolve());
+    let outcome = runtime.block_on(resolve(asked()));
     let mut out = std::io::stdout().lock();
     if out
         .write_all(&codec::encode(&outcome))
@@ -54,7 +82,7 @@ fn fail(kind: FailureKind, message: impl Into<String>) -> ResolveOutcome {
     })
 }
 
-async fn resolve() -> ResolveOutcome {
+async fn resolve(asked: Asked) -> ResolveOutcome {
     let default_region = std::env::var("AWS_DEFAULT_REGION")
         .ok()
         .filter(|r| !r.is_empty())
@@ -98,17 +126,27 @@ async fn resolve() -> ResolveOutcome {
     } else {
         None
     };
+    let creds = SharedCredentialsProvider::new(creds);
     let sts_config = aws_sdk_sts::config::Builder::from(&config)
-        .credentials_provider(SharedCredentialsProvider::new(creds))
+        .credentials_provider(creds.clone())
         .build();
     let client = aws_sdk_sts::Client::from_conf(sts_config);
     match client.get_caller_identity().send().await {
-        Ok(out) => ResolveOutcome::Identity(Identity {
-            account: out.account().unwrap_or_default().to_string(),
-            arn: out.arn().unwrap_or_default().to_string(),
-            user_id: out.user_id().unwrap_or_default().to_string(),
-            expires_unix,
-        }),
+        Ok(out) => {
+            let account = out.account().unwrap_or_default().to_string();
+            let alias = if asked.alias && !asked.skip.contains(&account) {
+                alias(&config, creds).await
+            } else {
+                AliasLookup::NotAsked
+            };
+            ResolveOutcome::Identity(Identity {
+                account,
+                arn: out.arn().unwrap_or_default().to_string(),
+                user_id: out.user_id().unwrap_or_default().to_string(),
+                expires_unix,
+                alias,
+            })
+        }
         Err(SdkError::ServiceError(e)) => {
             let err = e.err();
             ResolveOutcome::Failure(Failure {
@@ -125,5 +163,22 @@ async fn resolve() -> ResolveOutcome {
             ),
         ),
         Err(e) => fail(FailureKind::Other, DisplayErrorContext(&e).to_string()),
+    }
+}
+
+/// `iam:ListAccountAliases` with the same credentials, bounded to a few seconds. Any error
+/// (most often AccessDenied) is a denial, remembered by the daemon and never shown.
+async fn alias(config: &aws_config::SdkConfig, creds: SharedCredentialsProvider) -> AliasLookup {
+    let iam_config = aws_sdk_iam::config::Builder::from(config)
+        .credentials_provider(creds)
+        .build();
+    let iam = aws_sdk_iam::Client::from_conf(iam_config);
+    let call = iam.list_account_aliases().send();
+    match tokio::time::timeout(std::time::Duration::from_secs(3), call).await {
+        Ok(Ok(out)) => match out.account_aliases().first() {
+            Some(a) => AliasLookup::Found(a.clone()),
+            None => AliasLookup::NoAlias,
+        },
+        _ => AliasLookup::Denied,
     }
 }

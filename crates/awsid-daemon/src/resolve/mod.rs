@@ -55,10 +55,11 @@ pub fn child_env(mut env: Env, profile_override: Option<&str>) -> Env {
 }
 
 /// Runs one resolver child. `env` is moved in and dropped as soon as the child is spawned.
-pub async fn run(exe: &Path, env: Env, limit: &Semaphore) -> ResolveOutcome {
+pub async fn run(exe: &Path, env: Env, args: &[String], limit: &Semaphore) -> ResolveOutcome {
     let _permit = limit.acquire().await;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg("resolve")
+        .args(args)
         .env_clear()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

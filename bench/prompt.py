@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Per-prompt costs, measured side by side in one run against one moto_server:
 - whole-process `awsid prompt --shell S` (warm) next to `/bin/true`;
-- the shell hooks' cost per prompt, inside bash, zsh and fish (timed in the shell with
-  $EPOCHREALTIME / fish's `date`-free `status`-less loop), with unchanged inputs (no fork) and
-  forced to ask (one fork per prompt).
+- the shell hooks' cost per prompt in bash, zsh and fish: a shell running the hook N times,
+  less the same shell running it 0 times, over N; with unchanged inputs (no fork), with
+  changed inputs through zsh's socket (no fork), and with changed inputs through the client
+  (one fork).
 
 Usage: python3 bench/prompt.py [--runs N] [--bin target/release]
 """
@@ -20,32 +21,37 @@ sys.path.insert(0, os.path.dirname(__file__))
 from whoami import start_moto, timed  # noqa: E402
 
 
-def in_shell(shell, script, env):
-    out = subprocess.run(shell + ["-c", script], env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"{shell} failed: {out.stderr}")
-    return float(out.stdout.strip().splitlines()[-1])
+def per_call_us(argv, setup, call, n, env):
+    """Microseconds per `call`, from whole-shell timings with n calls and with none."""
+    def once(k):
+        body = setup + "\n" + "\n".join([call] * k) + "\n"
+        t = time.perf_counter()
+        out = subprocess.run(argv + ["-c", body], env=env, capture_output=True, text=True)
+        dt = time.perf_counter() - t
+        if out.returncode != 0:
+            sys.exit(f"{argv} failed: {out.stderr}")
+        return dt
+    base = statistics.median(once(0) for _ in range(5))
+    full = statistics.median(once(n) for _ in range(5))
+    return (full - base) / n * 1e6
 
 
+# Each shell: how to start it interactive, load the integration and reach a settled answer,
+# and the per-prompt call in each mode.
 HOOKS = {
-    # (argv, script computing microseconds per call; {n} calls; {force} 1 forces a request)
-    "bash": (["bash", "--noprofile", "--norc", "-i"], """
-eval "$({awsid} init bash)" 2>/dev/null
-__awsid_hook; sleep 2.2; __awsid_hook
-t0=$EPOCHREALTIME
-for ((i = 0; i < {n}; i++)); do [[ {force} == 1 ]] && __awsid_settled=0; __awsid_hook; done
-t1=$EPOCHREALTIME
-echo "$(( (${{t1/./}} - ${{t0/./}}) / {n} ))"
-"""),
-    "zsh": (["zsh", "--no-rcs", "-i"], """
-eval "$({awsid} init zsh)"
-zmodload zsh/datetime
-__awsid_hook; sleep 2.2; __awsid_hook
-t0=$EPOCHREALTIME
-for ((i = 0; i < {n}; i++)); do [[ {force} == 1 ]] && __awsid_settled=0; __awsid_hook; done
-t1=$EPOCHREALTIME
-echo $(( (t1 - t0) * 1000000 / {n} ))
-"""),
+    "bash": (["bash", "--noprofile", "--norc", "-i"],
+             'eval "$({awsid} init bash)"; __awsid_hook; sleep 2.2; __awsid_hook',
+             {"unchanged inputs (no fork)": "__awsid_hook",
+              "changed inputs (one fork)": "__awsid_settled=0; __awsid_hook"}),
+    "zsh": (["zsh", "--no-rcs", "-i"],
+            'eval "$({awsid} init zsh)"; __awsid_hook; sleep 2.2; __awsid_hook',
+            {"unchanged inputs (no fork)": "__awsid_hook",
+             "changed inputs, socket (no fork)": "__awsid_settled=0; __awsid_hook",
+             "changed inputs (one fork)": "__awsid_settled=0; __awsid_zsocket=0; __awsid_hook"}),
+    "fish": (["fish", "--no-config", "-i"],
+             '{awsid} init fish | source; __awsid_hook; sleep 2.2; __awsid_hook',
+             {"unchanged inputs (no fork)": "__awsid_hook",
+              "changed inputs (one fork)": "set -g __awsid_settled 0; __awsid_hook"}),
 }
 
 
@@ -86,16 +92,16 @@ def main():
         for name, xs in samples.items():
             med = statistics.median(xs)
             print(f"| `{name}` | {len(xs)} | {med:.2f} | {min(xs):.2f} | {max(xs):.2f} | {med / floor:.2f} |")
-        print("\n| shell hook, per prompt | unchanged inputs (no fork) µs | forced request (one fork) µs |")
-        print("|---|---:|---:|")
-        for shell, (argv, script) in HOOKS.items():
+        print("\n| shell | hook, per prompt | µs |")
+        print("|---|---|---:|")
+        for shell, (argv, setup, calls) in HOOKS.items():
             if not shutil.which(argv[0]):
                 print(f"| {shell} | skipped: not installed | |")
                 continue
-            res = []
-            for force, n in ((0, 2000), (1, 200)):
-                res.append(in_shell(argv, script.format(awsid=awsid, n=n, force=force), env))
-            print(f"| {shell} | {res[0]:.0f} | {res[1]:.0f} |")
+            for mode, call in calls.items():
+                n = 300 if "no fork" in mode else 100
+                us = per_call_us(argv, setup.format(awsid=awsid), call, n, env)
+                print(f"| {shell} | {mode} | {us:.0f} |")
     finally:
         subprocess.run([awsid, "daemon", "stop"], env=env, capture_output=True)
         moto.kill()

@@ -7,18 +7,18 @@ if status is-interactive
     set -g __awsid_bin @AWSID@
     set -g __awsid_add_to_prompt @ADD_TO_PROMPT@
     set -g __awsid_settled 0
-    set -g __awsid_valid 0
+    set -g __awsid_valid_until_age 0
     set -g __awsid_stamp ''
     set -g __awsid_last_sig ''
-    set -g __awsid_watch
+    set -g __awsid_present
+    set -g __awsid_absent
     set -g AWSID_SEGMENT ''
 
+    # Everything exported that can change the answer, and the directory (relative paths).
     function __awsid_sig
         set -l parts $PWD
-        for v in (set --names | string match --regex '^(AWS_|AWSU|GRANTED_)') HOME PATH HTTP_PROXY \
-            HTTPS_PROXY NO_PROXY ALL_PROXY http_proxy https_proxy no_proxy all_proxy \
-            SSL_CERT_FILE SSL_CERT_DIR
-            set -a parts "$v="(string join \x1e -- $$v)
+        for v in (set --names --export | string match --regex '^(AWS_|AWSU|GRANTED_|HOME$|PATH$|(HTTPS?|NO|ALL)_PROXY$|(https?|no|all)_proxy$|SSL_CERT_(FILE|DIR)$)')
+            set -a parts "$v=$$v"
         end
         string join \x1f -- $parts
     end
@@ -26,17 +26,14 @@ if status is-interactive
     # True when every watched file is as it was at the last request, and the answer is still
     # within its validity (the stamp's age tells the time without a fork).
     function __awsid_unchanged
-        test -n "$__awsid_stamp"; and test -e "$__awsid_stamp"; or return 1
+        test -n "$__awsid_stamp"; or return 1
         set -l age (path mtime --relative -- $__awsid_stamp); or return 1
-        test (math $age - 2) -lt $__awsid_valid; or return 1
-        for w in $__awsid_watch
-            set -l file (string sub --start 2 -- $w)
-            switch $w
-                case '+*'
-                    test -e "$file"; and not test "$file" -nt "$__awsid_stamp"; or return 1
-                case '-*'
-                    not test -e "$file"; or return 1
-            end
+        test $age -lt $__awsid_valid_until_age; or return 1
+        for file in $__awsid_present
+            test -e $file; and not test $file -nt $__awsid_stamp; or return 1
+        end
+        for file in $__awsid_absent
+            not test -e $file; or return 1
         end
         return 0
     end
@@ -51,9 +48,11 @@ if status is-interactive
         set -l f (string split \t -- "$lines[1]")
         set -g AWSID_SEGMENT "$lines[2]"
         set -g __awsid_settled $f[1]
-        set -g __awsid_valid $f[2]
+        # The stamp is set 2 s before the request: its age minus 2 is the answer's age.
+        set -g __awsid_valid_until_age (math "min($f[2], 1000000000) + 2")
         set -g __awsid_stamp $f[3]
-        set -g __awsid_watch $f[4..-1]
+        set -g __awsid_present (string match --entire --regex '^\+' -- $f[4..-1] | string sub --start 2)
+        set -g __awsid_absent (string match --entire --regex '^-' -- $f[4..-1] | string sub --start 2)
         set -g __awsid_last_sig $sig
     end
 

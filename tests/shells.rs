@@ -417,3 +417,68 @@ fn starship_renders_the_documented_custom_module() {
     let out = run(cmd);
     assert!(out.stdout.contains("!profile nosuch"), "{out:?}");
 }
+
+/// zsh asks the daemon over its socket: once the daemon knows an environment, switching to
+/// it needs no client at all. Proved by deleting the client binary the script points to.
+#[test]
+fn zsh_talks_to_the_socket_without_forking() {
+    if !have("zsh") || !have("tmux") {
+        return;
+    }
+    let m = moto();
+    let sb = Sandbox::new();
+    sb.write(
+        ".aws/credentials",
+        &format!(
+            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n[bob]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            m.alice.access_key_id, m.alice.secret_access_key, m.bob.access_key_id, m.bob.secret_access_key
+        ),
+    );
+    sb.write_config(
+        "[prompt]\nstyle = \"\"\nformat = \"<{state}{account}:{principal}>\"\nbudget_ms = 3000\n",
+    );
+    let client = sb.root.join("awsid-copy");
+    std::fs::copy(awsid_bin(), &client).unwrap();
+    let mut cmd = Command::new(&client);
+    cmd.args(["init", "zsh"]);
+    let script = run(cmd).ok().to_string();
+    let init_file = sb.root.join("init.zsh");
+    write(&init_file, &script);
+    let zdot = sb.root.join("zdot");
+    std::fs::create_dir_all(&zdot).unwrap();
+    write(
+        &zdot.join(".zshrc"),
+        &format!(
+            "setopt prompt_subst\nPROMPT='${{AWSID_SEGMENT}} %# '\n. {}\n",
+            init_file.display()
+        ),
+    );
+    let vars = sb
+        .vars()
+        .set("AWS_ENDPOINT_URL", m.url.clone())
+        .set("AWS_PROFILE", "alice")
+        .set("AWSID_BUDGET_MS", "3000")
+        .set("TERM", "xterm");
+    let argv = vec![
+        "env".into(),
+        format!("ZDOTDIR={}", zdot.display()),
+        "zsh".into(),
+        "-i".into(),
+    ];
+    let t = Tmux::start(&sb, &vars, &argv);
+    let alice = format!("<{}:alice>", m.alice.account);
+    let bob = format!("<{}:bob>", m.bob.account);
+    t.wait_last_line("alice", |l| l.contains(&alice));
+    t.send_line("export AWS_PROFILE=bob");
+    t.wait_last_line("bob", |l| l.contains(&bob));
+    // From here on there is no client to fork.
+    std::fs::remove_file(&client).unwrap();
+    t.send_line("export AWS_PROFILE=alice");
+    t.wait_last_line("alice again, through the socket", |l| {
+        l.contains(&alice) && l.ends_with('#')
+    });
+    t.send_line("export AWS_PROFILE=bob");
+    t.wait_last_line("bob again, through the socket", |l| {
+        l.contains(&bob) && l.ends_with('#')
+    });
+}

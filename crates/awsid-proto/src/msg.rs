@@ -81,6 +81,28 @@ pub struct PromptReply {
     pub watch: Vec<(String, bool)>,
 }
 
+impl PromptReply {
+    /// What a shell hook reads: `settled<TAB>valid-for<TAB>stamp<TAB>±file…` on one line, then
+    /// the segment. An unsettled answer (or one without a stamp, or a path the line cannot
+    /// carry) says `0\t0\t`, so the hook asks again next time.
+    pub fn hook_text(&self, stamp: Option<&std::path::Path>) -> String {
+        let mut out = String::new();
+        let carriable = self.watch.iter().all(|(f, _)| !f.contains(['\t', '\n']));
+        match stamp {
+            Some(stamp) if self.settled && carriable => {
+                out.push_str(&format!("1\t{}\t{}", self.valid_for_secs, stamp.display()));
+                for (file, exists) in &self.watch {
+                    out.push_str(&format!("\t{}{file}", if *exists { '+' } else { '-' }));
+                }
+            }
+            _ => out.push_str("0\t0\t"),
+        }
+        out.push('\n');
+        out.push_str(&self.segment);
+        out
+    }
+}
+
 /// Every reply carries the daemon's protocol and version so a client can tell it meets
 /// another build and restart it.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]

@@ -66,6 +66,27 @@ pub fn stamp_dir() -> PathBuf {
     runtime_dir().join("stamps")
 }
 
+/// Sets the stamp file of shell `pid` to 2 s ago (creating it, 0600, in a 0700 directory).
+/// Done *before* a prompt request is answered: any file changed after the answer's inputs were
+/// read then looks newer than the stamp to the shell's `-nt` test, even within one timestamp
+/// tick (the 2 s cover coarse clocks).
+pub fn touch_stamp(pid: u32) -> Option<PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = stamp_dir();
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    let path = dir.join(pid.to_string());
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .ok()?;
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(2))
+        .ok()?;
+    Some(path)
+}
+
 /// The effective uid of this process.
 pub fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.

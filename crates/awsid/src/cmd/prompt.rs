@@ -5,10 +5,8 @@
 //! for the hook: `settled<TAB>valid-for-seconds<TAB>stamp-file<TAB>±file…`, then the segment.
 
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use awsid_proto::msg::{PromptReply, PromptRequest, Reply, Request, Shell};
 use awsid_proto::runtime;
@@ -37,24 +35,6 @@ pub struct Args {
     /// (For the shell integration.) Print the hook's line first; PID names the shell.
     #[arg(long, value_name = "PID", hide = true)]
     hook: Option<u32>,
-}
-
-/// The stamp file of a shell: its mtime is set 2 s before each request, so any file changed
-/// after the request looks newer to the shell's `-nt` test, even within one timestamp tick.
-fn touch_stamp(pid: u32) -> Option<PathBuf> {
-    let dir = runtime::stamp_dir();
-    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
-    let path = dir.join(pid.to_string());
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&path)
-        .ok()?;
-    file.set_modified(SystemTime::now() - Duration::from_secs(2))
-        .ok()?;
-    Some(path)
 }
 
 fn ask(args: &Args, shell: Shell, budget: Duration) -> Option<PromptReply> {
@@ -98,28 +78,14 @@ pub fn run(args: Args) -> ExitCode {
         (ShellArg::Tmux, _) => Shell::Tmux,
         (ShellArg::Plain, _) => Shell::Plain,
     };
-    let stamp = args.hook.and_then(touch_stamp);
+    let stamp = args.hook.and_then(runtime::touch_stamp);
     let reply = ask(&args, shell, budget);
-    let mut out = String::new();
-    if args.hook.is_some() {
-        match (&reply, &stamp) {
-            (Some(r), Some(stamp)) if r.settled => {
-                out.push_str(&format!("1\t{}\t{}", r.valid_for_secs, stamp.display()));
-                for (file, exists) in &r.watch {
-                    if file.contains(['\t', '\n']) {
-                        out = "0\t0\t".to_string(); // a path the hook cannot carry
-                        break;
-                    }
-                    out.push_str(&format!("\t{}{file}", if *exists { '+' } else { '-' }));
-                }
-            }
-            _ => out.push_str("0\t0\t"),
-        }
-        out.push('\n');
-    }
-    if let Some(r) = &reply {
-        out.push_str(&r.segment);
-    }
+    let mut out = match (&reply, args.hook.is_some()) {
+        (Some(r), true) => r.hook_text(stamp.as_deref()),
+        (None, true) => "0\t0\t\n".to_string(),
+        (Some(r), false) => r.segment.clone(),
+        (None, false) => String::new(),
+    };
     // SAFETY: isatty has no preconditions.
     if args.hook.is_none() && unsafe { libc::isatty(1) } == 1 {
         out.push('\n');

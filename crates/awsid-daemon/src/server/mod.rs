@@ -16,6 +16,9 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::Semaphore;
 
 use crate::handler;
+
+/// The text protocol that shells speak without forking (zsh's `zsocket`).
+mod text;
 use crate::state::{Daemon, Stats};
 
 /// Open connections served at once; more are closed at accept.
@@ -23,7 +26,7 @@ pub const MAX_CONNECTIONS: usize = 512;
 /// An open connection with no request for this long is closed.
 const IDLE_CONNECTION: Duration = Duration::from_secs(30);
 /// A frame whose header arrived must be complete within this.
-const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Removes a socket file left by a dead daemon: only when connecting to it is refused.
@@ -109,7 +112,7 @@ async fn send(stream: &mut Stream, resp: &Response) -> io::Result<()> {
         .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
 }
 
-async fn refuse(d: &Daemon, stream: &mut Stream, why: String) {
+pub(crate) async fn refuse(d: &Daemon, stream: &mut Stream, why: String) {
     Stats::bump(&d.stats.errors);
     tracing::warn!(reason = %why, "bad request; closing the connection");
     let _ = send(stream, &Response::new(Reply::Error(why))).await;
@@ -128,9 +131,17 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
     }
     loop {
         let mut h = [0u8; HEADER_LEN];
-        match tokio::time::timeout(IDLE_CONNECTION, stream.read_exact(&mut h)).await {
+        match tokio::time::timeout(IDLE_CONNECTION, stream.read_exact(&mut h[..4])).await {
             Ok(Ok(_)) => {}
             _ => return, // closed, broken or idle
+        }
+        if h[..4] == *text::MAGIC {
+            return text::serve(d, stream).await;
+        }
+        match tokio::time::timeout(FRAME_TIMEOUT, stream.read_exact(&mut h[4..])).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) => return,
+            Err(_) => return refuse(d, &mut stream, "incomplete frame header".into()).await,
         }
         let header = match frame::check_header(&h) {
             Ok(h) => h,

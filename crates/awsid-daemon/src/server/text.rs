@@ -1,0 +1,127 @@
+//! The prompt request in plain text, for a shell that talks to the socket itself (zsh with
+//! `zsh/net/socket` and `zsh/system`) instead of forking the client.
+//!
+//! Request: `AWTX` then NUL-terminated fields: protocol `1`, shell (`zsh`, `bash`, `fish`,
+//! `tmux`, `plain`), budget in ms, the shell's pid (its stamp file, touched here before the
+//! answer is computed), then `NAME=VALUE` fields (the exported fingerprint variables), then an
+//! empty field. Reply: the client's `--hook` text (see `PromptReply::hook_text`), or `NEEDENV`
+//! on a miss (the shell then runs the client, which sends its whole environment), or
+//! `ERROR <why>`. The connection closes after the reply. Same peer checks, size cap and
+//! timeouts as binary frames.
+
+use std::sync::Arc;
+
+use awsid_proto::frame::MAX_FRAME;
+use awsid_proto::msg::{PromptRequest, Reply, Request, Shell};
+use awsid_proto::runtime;
+use interprocess::local_socket::tokio::Stream;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::FRAME_TIMEOUT;
+use crate::handler;
+use crate::state::{Daemon, Stats};
+
+pub const MAGIC: &[u8; 4] = b"AWTX";
+
+/// Reads fields up to the terminating empty one.
+async fn read_request(stream: &mut Stream) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let read_all = async {
+        loop {
+            let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("connection closed before the end of the request".to_string());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.len() > MAX_FRAME as usize {
+                return Err(format!("request exceeds the {MAX_FRAME} byte limit"));
+            }
+            if buf.ends_with(b"\0\0") || buf == b"\0" {
+                return Ok(());
+            }
+        }
+    };
+    match tokio::time::timeout(FRAME_TIMEOUT, read_all).await {
+        Ok(Ok(())) => Ok(buf),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err("incomplete text request".into()),
+    }
+}
+
+fn parse(buf: &[u8]) -> Result<(Shell, u32, u32, Vec<(Vec<u8>, Vec<u8>)>), String> {
+    let body = buf.strip_suffix(b"\0\0").ok_or("unterminated request")?;
+    let mut fields = body.split(|b| *b == 0);
+    let mut next = |what: &str| {
+        fields
+            .next()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .ok_or(format!("missing {what}"))
+    };
+    if next("version")? != "1" {
+        return Err("unsupported text protocol version".into());
+    }
+    let shell = match next("shell")?.as_str() {
+        "zsh" => Shell::Zsh,
+        "bash" => Shell::BashVar,
+        "fish" => Shell::Fish,
+        "tmux" => Shell::Tmux,
+        "plain" => Shell::Plain,
+        other => return Err(format!("unknown shell {other:?}")),
+    };
+    let budget = next("budget")?.parse().map_err(|_| "bad budget")?;
+    let pid = next("pid")?.parse().map_err(|_| "bad pid")?;
+    let env = fields
+        .map(|f| match f.iter().position(|b| *b == b'=') {
+            Some(i) => Ok((f[..i].to_vec(), f[i + 1..].to_vec())),
+            None => Err("a variable without =".to_string()),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((shell, budget, pid, env))
+}
+
+pub async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
+    let answer = match read_request(&mut stream).await.and_then(|b| parse(&b)) {
+        Err(why) => {
+            Stats::bump(&d.stats.errors);
+            tracing::warn!(reason = %why, "bad text request; closing the connection");
+            format!("ERROR {why}\n")
+        }
+        Ok((shell, budget_ms, pid, env)) => {
+            let stamp = runtime::touch_stamp(pid);
+            let req = Request::Prompt(PromptRequest {
+                env,
+                full_env: false,
+                shell,
+                budget_ms,
+            });
+            match handler::handle(d, req).await {
+                Reply::Prompt(p) => p.hook_text(stamp.as_deref()),
+                Reply::NeedEnv => "NEEDENV\n".to_string(),
+                other => format!("ERROR unexpected {other:?}\n"),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(FRAME_TIMEOUT, stream.write_all(answer.as_bytes())).await;
+    let _ = stream.shutdown().await;
+    d.touch();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_fields_and_refuses_bad_ones() {
+        let (shell, budget, pid, env) =
+            parse(b"1\0zsh\0100\0123\0AWS_PROFILE=dev\0HOME=/h\0\0").unwrap();
+        assert_eq!((shell, budget, pid), (Shell::Zsh, 100, 123));
+        assert_eq!(env[0], (b"AWS_PROFILE".to_vec(), b"dev".to_vec()));
+        assert_eq!(env.len(), 2);
+        assert!(parse(b"2\0zsh\0100\0123\0\0").is_err());
+        assert!(parse(b"1\0ksh\0100\0123\0\0").is_err());
+        assert!(parse(b"1\0zsh\0x\0123\0\0").is_err());
+        assert!(parse(b"1\0zsh\0100\0123\0NOEQUALS\0\0").is_err());
+        assert!(parse(b"1\0zsh\0100").is_err());
+    }
+}

@@ -113,15 +113,20 @@ mod tests {
 
     #[test]
     fn parses_fields_and_refuses_bad_ones() {
+        let req = |fields: &[&str]| {
+            let mut b = fields.join("\x00").into_bytes();
+            b.extend_from_slice(b"\x00\x00");
+            b
+        };
         let (shell, budget, pid, env) =
-            parse(b"1\0zsh\0100\0123\0AWS_PROFILE=dev\0HOME=/h\0\0").unwrap();
+            parse(&req(&["1", "zsh", "100", "123", "AWS_PROFILE=dev", "HOME=/h"])).unwrap();
         assert_eq!((shell, budget, pid), (Shell::Zsh, 100, 123));
         assert_eq!(env[0], (b"AWS_PROFILE".to_vec(), b"dev".to_vec()));
         assert_eq!(env.len(), 2);
-        assert!(parse(b"2\0zsh\0100\0123\0\0").is_err());
-        assert!(parse(b"1\0ksh\0100\0123\0\0").is_err());
-        assert!(parse(b"1\0zsh\0x\0123\0\0").is_err());
-        assert!(parse(b"1\0zsh\0100\0123\0NOEQUALS\0\0").is_err());
-        assert!(parse(b"1\0zsh\0100").is_err());
+        assert!(parse(&req(&["2", "zsh", "100", "123"])).is_err());
+        assert!(parse(&req(&["1", "ksh", "100", "123"])).is_err());
+        assert!(parse(&req(&["1", "zsh", "x", "123"])).is_err());
+        assert!(parse(&req(&["1", "zsh", "100", "123", "NOEQUALS"])).is_err());
+        assert!(parse(b"1\x00zsh\x00100").is_err());
     }
 }

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use awsid_proto::frame::MAX_FRAME;
-use awsid_proto::msg::{PromptRequest, Reply, Request, Shell};
+use awsid_proto::msg::{Env, PromptRequest, Reply, Request, Shell};
 use awsid_proto::runtime;
 use interprocess::local_socket::tokio::Stream;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -49,7 +49,15 @@ async fn read_request(stream: &mut Stream) -> Result<Vec<u8>, String> {
     }
 }
 
-fn parse(buf: &[u8]) -> Result<(Shell, u32, u32, Vec<(Vec<u8>, Vec<u8>)>), String> {
+/// A parsed text request.
+struct TextRequest {
+    shell: Shell,
+    budget_ms: u32,
+    pid: u32,
+    env: Env,
+}
+
+fn parse(buf: &[u8]) -> Result<TextRequest, String> {
     let body = buf.strip_suffix(b"\0\0").ok_or("unterminated request")?;
     let mut fields = body.split(|b| *b == 0);
     let mut next = |what: &str| {
@@ -77,7 +85,12 @@ fn parse(buf: &[u8]) -> Result<(Shell, u32, u32, Vec<(Vec<u8>, Vec<u8>)>), Strin
             None => Err("a variable without =".to_string()),
         })
         .collect::<Result<_, _>>()?;
-    Ok((shell, budget, pid, env))
+    Ok(TextRequest {
+        shell,
+        budget_ms: budget,
+        pid,
+        env,
+    })
 }
 
 pub async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
@@ -87,7 +100,12 @@ pub async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             tracing::warn!(reason = %why, "bad text request; closing the connection");
             format!("ERROR {why}\n")
         }
-        Ok((shell, budget_ms, pid, env)) => {
+        Ok(TextRequest {
+            shell,
+            budget_ms,
+            pid,
+            env,
+        }) => {
             let stamp = runtime::touch_stamp(pid);
             let req = Request::Prompt(PromptRequest {
                 env,
@@ -118,11 +136,18 @@ mod tests {
             b.extend_from_slice(b"\x00\x00");
             b
         };
-        let (shell, budget, pid, env) =
-            parse(&req(&["1", "zsh", "100", "123", "AWS_PROFILE=dev", "HOME=/h"])).unwrap();
-        assert_eq!((shell, budget, pid), (Shell::Zsh, 100, 123));
-        assert_eq!(env[0], (b"AWS_PROFILE".to_vec(), b"dev".to_vec()));
-        assert_eq!(env.len(), 2);
+        let r = parse(&req(&[
+            "1",
+            "zsh",
+            "100",
+            "123",
+            "AWS_PROFILE=dev",
+            "HOME=/h",
+        ]))
+        .unwrap();
+        assert_eq!((r.shell, r.budget_ms, r.pid), (Shell::Zsh, 100, 123));
+        assert_eq!(r.env[0], (b"AWS_PROFILE".to_vec(), b"dev".to_vec()));
+        assert_eq!(r.env.len(), 2);
         assert!(parse(&req(&["2", "zsh", "100", "123"])).is_err());
         assert!(parse(&req(&["1", "ksh", "100", "123"])).is_err());
         assert!(parse(&req(&["1", "zsh", "x", "123"])).is_err());

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -52,6 +52,9 @@ pub struct FakeSts {
 struct Shared {
     stop: AtomicBool,
     calls: Mutex<HashMap<String, usize>>,
+    /// GetCallerIdentity requests being answered now, and the most ever at once.
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
     /// Requests for other actions (answered `InvalidAction`), by action.
     other_actions: Mutex<HashMap<String, usize>>,
     request_seq: AtomicU64,
@@ -62,9 +65,12 @@ impl Shared {
         self.stop.load(Ordering::SeqCst)
     }
 
-    fn count(&self, key: &str) {
+    /// Counts a call; returns how many calls this key has made, this one included.
+    fn count(&self, key: &str) -> usize {
         let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-        *calls.entry(key.to_owned()).or_insert(0) += 1;
+        let n = calls.entry(key.to_owned()).or_insert(0);
+        *n += 1;
+        *n
     }
 
     /// A fresh UUID-shaped request id (not random, just unique enough).
@@ -105,6 +111,8 @@ impl FakeSts {
             stop: AtomicBool::new(false),
             calls: Mutex::new(HashMap::new()),
             other_actions: Mutex::new(HashMap::new()),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
             request_seq: AtomicU64::new(0),
         });
         let acceptor = {
@@ -130,6 +138,11 @@ impl FakeSts {
     pub fn calls(&self, access_key_id: &str) -> usize {
         let calls = self.shared.calls.lock().unwrap_or_else(|e| e.into_inner());
         calls.get(access_key_id).copied().unwrap_or(0)
+    }
+
+    /// The most GetCallerIdentity requests that were ever being answered at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
     /// Requests for another action (e.g. `ListAccountAliases`), all answered `InvalidAction`.
@@ -269,7 +282,20 @@ fn error(status: u16, code: &'static str, message: impl Into<String>) -> Outcome
     }
 }
 
-fn outcome_for(key: &str) -> Outcome {
+/// Decrements the in-flight count when a request's handling ends.
+struct InFlight(Arc<Shared>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn outcome_for(key: &str, nth: usize) -> Outcome {
+    // FLAKY: the first call succeeds, every later one is reset (a refresh that fails).
+    if key.contains("FLAKY") && nth > 1 {
+        return Outcome::Reset;
+    }
     if key.contains("HANG") {
         return Outcome::Hang;
     }
@@ -368,9 +394,12 @@ impl Conn {
                 self.respond(400, &id, &body, keep_alive)?;
             } else {
                 let key = req.access_key_id(&params);
-                self.shared.count(key.as_deref().unwrap_or(""));
+                let nth = self.shared.count(key.as_deref().unwrap_or(""));
+                let now = self.shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                self.shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
+                let _done = InFlight(Arc::clone(&self.shared));
                 let outcome = match &key {
-                    Some(key) => outcome_for(key),
+                    Some(key) => outcome_for(key, nth),
                     None => error(
                         403,
                         "MissingAuthenticationToken",

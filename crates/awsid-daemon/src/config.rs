@@ -46,6 +46,7 @@ pub struct Class {
 #[serde(deny_unknown_fields)]
 pub struct DaemonSection {
     pub idle_timeout_secs: u64,
+    pub refresh_secs: u64,
 }
 
 /// The same shape with every field optional: what a user file may contain.
@@ -77,6 +78,7 @@ struct UserPrompt {
 #[serde(deny_unknown_fields)]
 struct UserDaemon {
     idle_timeout_secs: Option<u64>,
+    refresh_secs: Option<u64>,
 }
 
 impl Config {
@@ -118,6 +120,9 @@ impl Config {
         c.classes = user.classes;
         if let Some(v) = user.daemon.idle_timeout_secs {
             c.daemon.idle_timeout_secs = v;
+        }
+        if let Some(v) = user.daemon.refresh_secs {
+            c.daemon.refresh_secs = v.max(1);
         }
         Ok(c)
     }

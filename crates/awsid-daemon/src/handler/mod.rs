@@ -15,10 +15,8 @@ use crate::fingerprint::Fingerprint;
 use crate::resolve;
 use crate::state::{Daemon, Stats};
 
-/// How long an identity is trusted before STS is asked again (bounded by the credentials'
-/// expiry), for credentials awsid can watch (variables and files) and for those it cannot
-/// (credential_process, instance or container metadata).
-const TTL_WATCHED: Duration = Duration::from_secs(15 * 60);
+/// How long an identity from a source awsid cannot watch (credential_process, instance or
+/// container metadata) is trusted at most; watched sources use `[daemon] refresh_secs`.
 const TTL_OPAQUE: Duration = Duration::from_secs(5 * 60);
 /// Errors are remembered briefly; any change of input is a new fingerprint anyway.
 const TTL_ERROR: Duration = Duration::from_secs(3);
@@ -94,7 +92,8 @@ fn resolution(
                     tracing::debug!("resolved a new fingerprint");
                 }
                 let now = Instant::now();
-                let until = now + ttl(&outcome, opaque, SystemTime::now());
+                let refresh = Duration::from_secs(d.config.current().daemon.refresh_secs);
+                let until = now + ttl(&outcome, opaque, refresh, SystemTime::now());
                 d.cache.complete(&fp, tx, Arc::new(outcome), until, now);
             });
             rx
@@ -111,11 +110,15 @@ async fn wait(mut rx: Waiter, limit: Duration) -> Option<Outcome> {
 }
 
 /// How long an outcome stays fresh.
-fn ttl(outcome: &ResolveOutcome, opaque: bool, now: SystemTime) -> Duration {
+fn ttl(outcome: &ResolveOutcome, opaque: bool, refresh: Duration, now: SystemTime) -> Duration {
     match outcome {
         ResolveOutcome::Failure(_) => TTL_ERROR,
         ResolveOutcome::Identity(id) => {
-            let base = if opaque { TTL_OPAQUE } else { TTL_WATCHED };
+            let base = if opaque {
+                TTL_OPAQUE.min(refresh)
+            } else {
+                refresh
+            };
             match id.expires_unix {
                 Some(exp) => {
                     let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
@@ -146,13 +149,17 @@ mod tests {
     #[test]
     fn ttl_never_outlives_the_credentials() {
         let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
-        assert_eq!(ttl(&id(None), false, now), TTL_WATCHED);
-        assert_eq!(ttl(&id(None), true, now), TTL_OPAQUE);
+        let r = Duration::from_secs(900);
+        assert_eq!(ttl(&id(None), false, r, now), r);
+        assert_eq!(ttl(&id(None), true, r, now), TTL_OPAQUE);
         assert_eq!(
-            ttl(&id(Some(1_000_000 + 120)), false, now),
+            ttl(&id(Some(1_000_000 + 120)), false, r, now),
             Duration::from_secs(60)
         );
-        assert_eq!(ttl(&id(Some(1_000_000 + 30)), false, now), Duration::ZERO);
-        assert_eq!(ttl(&id(Some(10)), false, now), Duration::ZERO);
+        assert_eq!(
+            ttl(&id(Some(1_000_000 + 30)), false, r, now),
+            Duration::ZERO
+        );
+        assert_eq!(ttl(&id(Some(10)), false, r, now), Duration::ZERO);
     }
 }

@@ -21,10 +21,13 @@ use crate::handler;
 mod text;
 use crate::state::{Daemon, Stats};
 
-/// Open connections served at once; more are closed at accept.
-pub const MAX_CONNECTIONS: usize = 512;
-/// An open connection with no request for this long is closed.
-const IDLE_CONNECTION: Duration = Duration::from_secs(30);
+/// Open connections served at once; beyond that, new ones wait in the listen queue until one
+/// closes (back-pressure, not refusal). Idle ones close soon, so waiting is short.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// A new connection must send its first frame within this; clients write at once.
+const FIRST_FRAME: Duration = Duration::from_secs(2);
+/// An open connection with no further request for this long is closed.
+const IDLE_CONNECTION: Duration = Duration::from_secs(10);
 /// A frame whose header arrived must be complete within this.
 pub(crate) const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -66,14 +69,17 @@ pub async fn run(d: Arc<Daemon>, listener: Listener, idle: Option<Duration>) -> 
                 None => std::future::pending().await,
             }
         };
+        let next = async {
+            // A free slot first, then the connection: at the limit, clients queue in the
+            // kernel instead of being refused.
+            let permit = connections.clone().acquire_owned().await;
+            (permit, listener.accept().await)
+        };
         tokio::select! {
-            accepted = listener.accept() => match accepted {
+            (permit, accepted) = next => match accepted {
                 Ok(stream) => {
                     d.touch();
-                    let Ok(permit) = connections.clone().try_acquire_owned() else {
-                        tracing::warn!("connection limit reached; closing a new connection");
-                        continue;
-                    };
+                    let Ok(permit) = permit else { continue };
                     let d = d.clone();
                     tokio::spawn(async move {
                         serve(&d, stream).await;
@@ -129,9 +135,10 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             return;
         }
     }
+    let mut wait = FIRST_FRAME;
     loop {
         let mut h = [0u8; HEADER_LEN];
-        match tokio::time::timeout(IDLE_CONNECTION, stream.read_exact(&mut h[..4])).await {
+        match tokio::time::timeout(wait, stream.read_exact(&mut h[..4])).await {
             Ok(Ok(_)) => {}
             _ => return, // closed, broken or idle
         }
@@ -162,6 +169,7 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
         let reply = handler::handle(d, req).await;
         let sent = send(&mut stream, &Response::new(reply)).await;
         d.touch();
+        wait = IDLE_CONNECTION;
         if shutdown {
             d.shutdown.notify_one();
             return;

@@ -1,0 +1,283 @@
+//! Faults, load and hostile neighbours: a storm of new fingerprints, a refresh that fails, an
+//! idle daemon, another user, a thousand concurrent clients, idle and slow connections.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use awsid_proto::envvars::is_fingerprint_var;
+use awsid_proto::msg::{Reply, Request, Response, WhoamiRequest};
+use awsid_proto::{codec, frame, runtime};
+use awsid_tests::fake_sts::FakeSts;
+use awsid_tests::harness::{Sandbox, Vars};
+
+const SECRET: &str = "secretsecretsecretsecretsecretsecretsecr";
+
+fn vars(sb: &Sandbox, sts: &FakeSts, key: &str) -> Vars {
+    sb.vars()
+        .set("AWS_ENDPOINT_URL", sts.url())
+        .keys(key, SECRET)
+}
+
+fn pid(sb: &Sandbox) -> i32 {
+    sb.status()["pid"].parse().unwrap()
+}
+
+fn open_fds(pid: i32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count()
+}
+
+fn rss_kib(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn a_storm_of_new_fingerprints_is_resolved_at_most_four_at_a_time() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    sb.awsid(&["daemon", "start"], &sb.vars()).ok();
+    std::thread::scope(|s| {
+        let hs: Vec<_> = (0..16)
+            .map(|i| {
+                let v = vars(&sb, &sts, &format!("AKIASLOWSTORM{i:07}"));
+                let sb = &sb;
+                s.spawn(move || sb.awsid(&["whoami", "--output", "text"], &v))
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap().ok();
+        }
+    });
+    assert_eq!(sts.total_calls(), 16);
+    assert!(sts.max_in_flight() <= 4, "{} at once", sts.max_in_flight());
+    assert!(
+        sts.max_in_flight() >= 2,
+        "the storm was not concurrent at all"
+    );
+}
+
+#[test]
+fn a_refresh_that_fails_keeps_the_identity_visible_marked_stale() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    sb.write_config("[daemon]\nrefresh_secs = 1\n[prompt]\nstyle = \"\"\n");
+    let v = vars(&sb, &sts, "AKIAFLAKY00000000001");
+    let prompt = || sb.awsid(&["prompt", "--budget-ms", "5000"], &v).stdout;
+    assert_eq!(prompt(), "111122223333:akiaflaky00000000001");
+    std::thread::sleep(Duration::from_millis(1200));
+    // Past its refresh time; the refresh is reset by the network: the same identity, stale.
+    assert_eq!(prompt(), "?111122223333:akiaflaky00000000001");
+    assert!(sts.calls("AKIAFLAKY00000000001") >= 2);
+    // whoami does not show stale answers: it says what the CLI would.
+    let out = sb.awsid(&["whoami"], &v);
+    assert_eq!(out.code, 255, "{out:?}");
+}
+
+#[test]
+fn an_idle_daemon_exits_and_removes_its_socket() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    let v = vars(&sb, &sts, "AKIAGOOD000000000020").set("AWSID_IDLE_TIMEOUT", "1");
+    sb.awsid(&["whoami"], &v).ok();
+    let sock = sb.runtime.join(runtime::SOCKET_NAME);
+    assert!(sock.exists());
+    for _ in 0..100 {
+        if !sock.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!sock.exists(), "the idle daemon is still there");
+    assert!(sb.log().contains("idle timeout"));
+}
+
+fn whoami_frame(v: &Vars) -> Vec<u8> {
+    let env =
+        v.0.iter()
+            .filter(|(k, _)| is_fingerprint_var(k.as_bytes()))
+            .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect();
+    let req = Request::Whoami(WhoamiRequest {
+        env,
+        full_env: false,
+        profile: None,
+        output: Some("text".into()),
+        query: Some("Account".into()),
+        term_width: None,
+        timeout_ms: 10_000,
+    });
+    let payload = codec::encode(&req);
+    let mut buf = frame::encode_header(payload.len()).to_vec();
+    buf.extend_from_slice(&payload);
+    buf
+}
+
+#[test]
+fn a_peer_of_another_uid_is_refused() {
+    if runtime::euid() != 0 || !std::path::Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("skipping: needs root and setpriv");
+        return;
+    }
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    let v = vars(&sb, &sts, "AKIAGOOD000000000021");
+    sb.awsid(&["whoami"], &v).ok();
+    let sock = sb.runtime.join(runtime::SOCKET_NAME);
+    let hex: String = whoami_frame(&v)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    // uid 65534 with CAP_DAC_OVERRIDE gets through the 0700 directory, so it is the daemon's
+    // own peer check that must refuse it.
+    // It connects (or the test would prove nothing), then gets no answer: the daemon hangs up
+    // (a broken pipe on send, a reset or end of stream on receive).
+    let script = "import socket,sys\n\
+        s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)\n\
+        try:\n  s.sendall(bytes.fromhex(sys.argv[2])); d=s.recv(1<<16)\n\
+        except (BrokenPipeError, ConnectionResetError): d=b''\n\
+        print('connected', len(d))";
+    let out = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=+dac_override",
+            "--ambient-caps=+dac_override",
+            "python3",
+            "-c",
+            script,
+        ])
+        .arg(&sock)
+        .arg(&hex)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "connected 0",
+        "another user got an answer"
+    );
+    assert!(sb.log().contains("refusing a peer of another user"));
+    // We, the owner, are still answered.
+    let mut s = UnixStream::connect(&sock).unwrap();
+    s.write_all(&whoami_frame(&v)).unwrap();
+    let resp: Response = codec::decode(&frame::read_frame(&mut s).unwrap()).unwrap();
+    assert!(matches!(resp.body, Reply::Whoami(w) if w.stdout == "111122223333\n"));
+}
+
+#[test]
+fn a_thousand_concurrent_clients_all_answered_and_resources_return() {
+    let clients: usize = std::env::var("AWSID_LOAD_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    let v = vars(&sb, &sts, "AKIAGOOD000000000022");
+    sb.awsid(&["whoami"], &v).ok();
+    let pid = pid(&sb);
+    let sock = sb.runtime.join(runtime::SOCKET_NAME);
+    let fds_before = open_fds(pid);
+    let rss_before = rss_kib(pid);
+    let req = whoami_frame(&v);
+    let barrier = std::sync::Barrier::new(clients);
+    let errors: usize = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..clients)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    let run = || -> std::io::Result<bool> {
+                        let mut c = UnixStream::connect(&sock)?;
+                        c.set_read_timeout(Some(Duration::from_secs(30)))?;
+                        c.write_all(&req)?;
+                        let resp: Response = codec::decode(&frame::read_frame(&mut c)?)
+                            .map_err(|e| std::io::Error::other(e.to_string()))?;
+                        Ok(matches!(resp.body, Reply::Whoami(w) if w.stdout == "111122223333\n"))
+                    };
+                    usize::from(!matches!(run(), Ok(true)))
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(errors, 0, "{errors} of {clients} clients failed");
+    // Every connection closed: descriptors back to where they were.
+    let mut fds_after = open_fds(pid);
+    for _ in 0..100 {
+        if fds_after <= fds_before {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        fds_after = open_fds(pid);
+    }
+    assert!(fds_after <= fds_before, "fds {fds_before} -> {fds_after}");
+    let rss_after = rss_kib(pid);
+    assert!(
+        rss_after < rss_before + 64 * 1024,
+        "RSS grew from {rss_before} KiB to {rss_after} KiB"
+    );
+    assert_eq!(sts.total_calls(), 1);
+}
+
+#[test]
+fn idle_and_slow_connections_do_not_hold_up_a_healthy_client() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    let v = vars(&sb, &sts, "AKIAGOOD000000000023");
+    sb.awsid(&["whoami"], &v).ok();
+    let pid = pid(&sb);
+    let fds_before = open_fds(pid);
+    let sock = sb.runtime.join(runtime::SOCKET_NAME);
+    // Three hundred connections that never say anything...
+    let idle: Vec<UnixStream> = (0..300)
+        .map(|_| UnixStream::connect(&sock).unwrap())
+        .collect();
+    // ...and ten that dribble a header one byte at a time.
+    let header = frame::encode_header(4);
+    std::thread::scope(|s| {
+        for _ in 0..10 {
+            let sock = &sock;
+            s.spawn(move || {
+                let Ok(mut c) = UnixStream::connect(sock) else {
+                    return;
+                };
+                for b in header {
+                    if c.write_all(&[b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+            });
+        }
+        // Meanwhile a shell asks and is answered.
+        std::thread::sleep(Duration::from_millis(200));
+        let out = sb.awsid(&["whoami", "--query", "Account", "--output", "text"], &v);
+        assert_eq!(out.ok(), "111122223333\n");
+    });
+    // The daemon closes connections that send nothing within their first-frame time.
+    let mut buf = [0u8; 1];
+    let mut closed = 0;
+    for mut c in idle {
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        if matches!(c.read(&mut buf), Ok(0) | Err(_)) {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 300);
+    let mut fds_after = open_fds(pid);
+    for _ in 0..100 {
+        if fds_after <= fds_before {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        fds_after = open_fds(pid);
+    }
+    assert!(fds_after <= fds_before, "fds {fds_before} -> {fds_after}");
+}

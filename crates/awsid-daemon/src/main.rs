@@ -39,6 +39,7 @@ Environment:
   AWSID_LOG            log filter, e.g. debug (default info); log file under $XDG_STATE_HOME/awsid
   AWSID_IDLE_TIMEOUT   exit after this many seconds without requests (default: the config's
                        [daemon] idle_timeout_secs, 0 = never)
+  AWSID_RESOLVER       run this program (with `resolve`) instead of this binary to resolve
   XDG_CONFIG_HOME      the config is $XDG_CONFIG_HOME/awsid/config.toml (`awsid config --default`)
 
 Options:
@@ -98,7 +99,12 @@ fn serve_inner() -> anyhow::Result<()> {
                 .idle_timeout_secs
         });
     let idle = (idle > 0).then(|| Duration::from_secs(idle));
-    let exe = std::env::current_exe()?;
+    // AWSID_RESOLVER replaces the resolver program (tests that feed the daemon random input
+    // use it to make sure nothing random ever reaches the network).
+    let exe = match std::env::var_os("AWSID_RESOLVER").filter(|v| !v.is_empty()) {
+        Some(p) => std::path::PathBuf::from(p),
+        None => std::env::current_exe()?,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -95,7 +95,8 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         ("status-reply".into(), framed(&codec::encode(&status))),
         (
             "text".into(),
-            b"AWTX1\0zsh\0100\0424242\0AWS_PROFILE=dev\0HOME=/nonexistent-fuzz-home\0\0".to_vec(),
+            b"AWTX1\x00zsh\x00100\x00424242\x00AWS_PROFILE=dev\x00HOME=/nonexistent-fuzz-home\x00\x00"
+                .to_vec(),
         ),
         ("http".into(), b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec()),
     ]

@@ -358,7 +358,7 @@ fn fuzz_a_real_daemon_over_its_socket() {
         }
         throw(&sock, &data);
         execs += 1;
-        if execs % 50 == 0 && !healthy(&sock) {
+        if execs.is_multiple_of(50) && !healthy(&sock) {
             panic!(
                 "the daemon stopped answering; last input saved to {}",
                 save_crash(&data).display()

@@ -5,6 +5,13 @@ use crate::codec::{Decode, Encode};
 /// An environment as raw bytes: names and values need not be UTF-8.
 pub type Env = Vec<(Vec<u8>, Vec<u8>)>;
 
+/// Overwrites the values of an environment (they may hold secrets) before it is freed.
+pub fn wipe(env: &mut Env) {
+    for (_, v) in env.iter_mut() {
+        v.fill(0);
+    }
+}
+
 /// What a client asks.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub enum Request {

@@ -23,7 +23,9 @@ const TTL_ERROR: Duration = Duration::from_secs(3);
 /// An identity is dropped this long before its credentials expire.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 
-pub async fn handle(d: &Arc<Daemon>, req: Request) -> Reply {
+/// Serves a request. Environments that are needed beyond this call (a resolution) are taken
+/// out of it; the caller wipes what is left.
+pub async fn handle(d: &Arc<Daemon>, req: &mut Request) -> Reply {
     match req {
         Request::Whoami(w) => whoami::whoami(d, w).await,
         Request::Prompt(p) => prompt::prompt(d, p).await,

@@ -66,7 +66,7 @@ pub fn plan(
     env: &Env,
     profile_override: Option<&str>,
 ) -> Result<Plan, Box<ProfileNotFound>> {
-    let vars: BTreeMap<Vec<u8>, Vec<u8>> = env
+    let mut vars: BTreeMap<Vec<u8>, Vec<u8>> = env
         .iter()
         .filter(|(k, _)| is_fingerprint_var(k))
         .cloned()
@@ -157,13 +157,17 @@ pub fn plan(
         },
         SystemTime::now(),
     );
+    let selects_credentials = SELECTING.iter().any(|v| var(v).is_some());
+    for v in vars.values_mut() {
+        v.fill(0); // copies of secrets: gone once hashed
+    }
     Ok(Plan {
         fingerprint,
         output,
         opaque: deps.opaque,
         files,
         facts,
-        selects_credentials: SELECTING.iter().any(|v| var(v).is_some()),
+        selects_credentials,
     })
 }
 

@@ -107,7 +107,7 @@ fn show(
     }
 }
 
-pub async fn prompt(d: &Arc<Daemon>, req: PromptRequest) -> Reply {
+pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
     let started = Instant::now();
     let cfg = d.config.current();
     let budget = Duration::from_millis(u64::from(req.budget_ms.min(cfg.prompt.budget_ms)));
@@ -142,7 +142,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: PromptRequest) -> Reply {
         let shown = show(
             d,
             &cfg,
-            &req,
+            req,
             &f.outcome,
             f.previous.as_ref(),
             &plan.facts,
@@ -154,7 +154,13 @@ pub async fn prompt(d: &Arc<Daemon>, req: PromptRequest) -> Reply {
         Stats::bump(&d.stats.misses);
         return Reply::NeedEnv;
     }
-    let rx = super::resolution(d, plan.fingerprint, req.env.clone(), None, plan.opaque);
+    let rx = super::resolution(
+        d,
+        plan.fingerprint,
+        std::mem::take(&mut req.env),
+        None,
+        plan.opaque,
+    );
     let left = budget.saturating_sub(started.elapsed());
     if let Some(outcome) = super::wait(rx, left).await {
         let previous = d
@@ -164,7 +170,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: PromptRequest) -> Reply {
         let shown = show(
             d,
             &cfg,
-            &req,
+            req,
             &outcome,
             previous.as_ref(),
             &plan.facts,

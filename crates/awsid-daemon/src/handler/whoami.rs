@@ -10,7 +10,7 @@ use super::plan::plan;
 use crate::render::{self, Format};
 use crate::state::{Daemon, Stats};
 
-pub async fn whoami(d: &Arc<Daemon>, req: WhoamiRequest) -> Reply {
+pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
     let plan = match plan(d, &req.env, req.profile.as_deref()) {
         Ok(p) => p,
         Err(nf) => {
@@ -48,7 +48,7 @@ pub async fn whoami(d: &Arc<Daemon>, req: WhoamiRequest) -> Reply {
     let rx = super::resolution(
         d,
         plan.fingerprint,
-        req.env,
+        std::mem::take(&mut req.env),
         req.profile.as_deref(),
         plan.opaque,
     );

@@ -55,7 +55,7 @@ pub fn child_env(mut env: Env, profile_override: Option<&str>) -> Env {
 }
 
 /// Runs one resolver child. `env` is moved in and dropped as soon as the child is spawned.
-pub async fn run(exe: &Path, env: Env, args: &[String], limit: &Semaphore) -> ResolveOutcome {
+pub async fn run(exe: &Path, mut env: Env, args: &[String], limit: &Semaphore) -> ResolveOutcome {
     let _permit = limit.acquire().await;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg("resolve")
@@ -68,6 +68,7 @@ pub async fn run(exe: &Path, env: Env, args: &[String], limit: &Semaphore) -> Re
     for (k, v) in &env {
         cmd.env(OsStr::from_bytes(k), OsStr::from_bytes(v));
     }
+    awsid_proto::msg::wipe(&mut env);
     drop(env);
     let spawned = cmd.spawn();
     drop(cmd);

@@ -160,13 +160,21 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             Ok(Err(_)) => return,
             Err(_) => return refuse(d, &mut stream, "incomplete frame".into()).await,
         }
-        let req: Request = match codec::decode(&payload) {
+        let decoded = codec::decode(&payload);
+        payload.fill(0); // it may carry secrets
+        drop(payload);
+        let mut req: Request = match decoded {
             Ok(r) => r,
             Err(e) => return refuse(d, &mut stream, e.to_string()).await,
         };
-        drop(payload);
         let shutdown = matches!(req, Request::Shutdown);
-        let reply = handler::handle(d, req).await;
+        let reply = handler::handle(d, &mut req).await;
+        if let Request::Whoami(w) = &mut req {
+            awsid_proto::msg::wipe(&mut w.env);
+        } else if let Request::Prompt(p) = &mut req {
+            awsid_proto::msg::wipe(&mut p.env);
+        }
+        drop(req);
         let sent = send(&mut stream, &Response::new(reply)).await;
         d.touch();
         wait = IDLE_CONNECTION;

@@ -25,6 +25,7 @@ pub const MAGIC: &[u8; 4] = b"AWTX";
 
 /// Reads fields up to the terminating empty one.
 async fn read_request(stream: &mut Stream) -> Result<Vec<u8>, String> {
+    // (The caller wipes the buffer: it carries secrets.)
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let read_all = async {
@@ -94,7 +95,15 @@ fn parse(buf: &[u8]) -> Result<TextRequest, String> {
 }
 
 pub async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
-    let answer = match read_request(&mut stream).await.and_then(|b| parse(&b)) {
+    let parsed = match read_request(&mut stream).await {
+        Ok(mut buf) => {
+            let parsed = parse(&buf);
+            buf.fill(0);
+            parsed
+        }
+        Err(e) => Err(e),
+    };
+    let answer = match parsed {
         Err(why) => {
             Stats::bump(&d.stats.errors);
             tracing::warn!(reason = %why, "bad text request; closing the connection");
@@ -107,17 +116,21 @@ pub async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             env,
         }) => {
             let stamp = runtime::touch_stamp(pid);
-            let req = Request::Prompt(PromptRequest {
+            let mut req = Request::Prompt(PromptRequest {
                 env,
                 full_env: false,
                 shell,
                 budget_ms,
             });
-            match handler::handle(d, req).await {
+            let answer = match handler::handle(d, &mut req).await {
                 Reply::Prompt(p) => p.hook_text(stamp.as_deref()),
                 Reply::NeedEnv => "NEEDENV\n".to_string(),
                 other => format!("ERROR unexpected {other:?}\n"),
+            };
+            if let Request::Prompt(p) = &mut req {
+                awsid_proto::msg::wipe(&mut p.env);
             }
+            answer
         }
     };
     let _ = tokio::time::timeout(FRAME_TIMEOUT, stream.write_all(answer.as_bytes())).await;

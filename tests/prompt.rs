@@ -138,7 +138,7 @@ fn config_classes_reload_and_a_bad_file_keeps_the_last_good_one() {
         .set("AWS_ENDPOINT_URL", sts.url())
         .keys("AKIAGOOD000000000004", SECRET);
     sb.write_config(
-        "[prompt]\nformat = \"{symbol}{account_name}/{type}\"\n[accounts]\n\"111122223333\" = \"prod\"\n\
+        "[prompt]\nbudget_ms = 3000\nformat = \"{symbol}{account_name}/{type}\"\n[accounts]\n\"111122223333\" = \"prod\"\n\
          [[class]]\nmatch = \"prod\"\nstyle = \"bold red\"\nsymbol = \"P \"\n",
     );
     let out = sb.awsid(&["prompt", "--shell", "zsh", "--budget-ms", "3000"], &v);

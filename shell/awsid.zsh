@@ -17,14 +17,13 @@ if [[ -o interactive ]]; then
     typeset -ga __awsid_watch=()
     typeset -g AWSID_SEGMENT=''
 
+    # Everything that can change the answer (one scan of the parameter table), and the
+    # directory (relative paths).
     __awsid_sig() {
-        emulate -L zsh
         local v
         REPLY=$PWD
-        for v in ${(k)parameters[(I)AWS_*]} ${(k)parameters[(I)AWSU*]} ${(k)parameters[(I)GRANTED_*]} \
-            HOME PATH HTTP_PROXY HTTPS_PROXY NO_PROXY ALL_PROXY http_proxy https_proxy no_proxy \
-            all_proxy SSL_CERT_FILE SSL_CERT_DIR; do
-            REPLY+=$'\x1f'"$v=${(P)v-}"
+        for v in ${(k)parameters[(I)(AWS_*|AWSU*|GRANTED_*|HOME|PATH|(HTTP|HTTPS|NO|ALL)_PROXY|(http|https|no|all)_proxy|SSL_CERT_(FILE|DIR))]}; do
+            REPLY+=$'\x1f'"$v=${(P)v}"
         done
     }
 

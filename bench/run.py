@@ -108,6 +108,17 @@ def main():
             "-p", "awsid-tests", "--bin", "awsid", "--bin", "awsidd", "--bin", "awsid-load"])
     rel = os.path.join(target, "release")
     awsid, awsidd, load = (os.path.join(rel, b) for b in ("awsid", "awsidd", "awsid-load"))
+    # The same client linked statically (static-pie): not the default build, measured beside
+    # it to show what dynamic linking costs per prompt (see the README).
+    static = None
+    if not smoke and not args.no_build:
+        st_dir = os.path.join(target, "static")
+        r = subprocess.run(
+            ["cargo", "build", "--release", "-p", "awsid", "--target", "x86_64-unknown-linux-gnu"],
+            env=dict(os.environ, RUSTFLAGS="-C target-feature=+crt-static", CARGO_TARGET_DIR=st_dir),
+            capture_output=True, text=True)
+        if r.returncode == 0:
+            static = os.path.join(st_dir, "x86_64-unknown-linux-gnu", "release", "awsid")
 
     notes = []
     aws = real_aws()
@@ -140,6 +151,8 @@ def main():
         modes = ["zsh", "bash", "fish", "tmux", "plain"]
         samples = {"/bin/true": []}
         samples.update({f"awsid prompt --shell {m}": [] for m in modes})
+        if static:
+            samples["awsid prompt --shell zsh (static-pie client)"] = []
         samples["awsid whoami (warm)"] = []
         samples["awsid whoami (cold miss)"] = []
         samples["aws sts get-caller-identity"] = []
@@ -151,6 +164,9 @@ def main():
             samples["/bin/true"].append(timed(["/bin/true"], env))
             for m in modes:
                 samples[f"awsid prompt --shell {m}"].append(timed([awsid, "prompt", "--shell", m], env))
+            if static:
+                samples["awsid prompt --shell zsh (static-pie client)"].append(
+                    timed([static, "prompt", "--shell", "zsh"], env))
             samples["awsid whoami (warm)"].append(timed([awsid, "whoami"], env))
             if i % cli_every == 0:
                 cold = dict(env, AWS_ACCESS_KEY_ID=f"AKIACOLD{i:012d}")
@@ -211,6 +227,9 @@ def main():
               f"| voluntary wake-ups over {idle_secs} idle seconds | {idle_wakeups} |",
               f"| warm requests per second, 32 concurrent clients ({rps_errors} errors) | {rps:,.0f} |",
               f"| client binary | {size / 1048576:.2f} MiB ({size} bytes) |"]
+    if static:
+        st_size = os.path.getsize(static)
+        lines.append(f"| static-pie client binary (not the default build) | {st_size / 1048576:.2f} MiB |")
     prompt_zsh = med["awsid prompt --shell zsh"] / floor
     zsh_hook = next((us for s, m, us in hooks if s == "zsh" and m.startswith("unchanged")), None)
     goals = [

@@ -188,8 +188,9 @@ fn account_alias_lookup_is_opt_in_and_a_denial_is_remembered() {
         .keys(&m.alice.access_key_id, &m.alice.secret_access_key);
     // Off by default: the id.
     assert_eq!(prompt(&sb, &v), "123456789012:alice");
+    // ({state} shows "…" while the lookup runs: the helper waits that out.)
     sb.write_config(
-        "[prompt]\nalias_lookup = true\nstyle = \"\"\nformat = \"{account} {alias}\"\n",
+        "[prompt]\nalias_lookup = true\nstyle = \"\"\nformat = \"{state}{account} {alias}\"\n",
     );
     sb.awsid(&["flush"], &v).ok();
     assert_eq!(prompt(&sb, &v), "moto-corp moto-corp");

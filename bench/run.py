@@ -2,7 +2,7 @@
 """The benchmark harness: one command, side by side, one run.
 
     python3 bench/run.py            # full run (several minutes), writes bench/results.md + .svg
-    python3 bench/run.py --smoke    # seconds: checks the harness works (CI runs this)
+    python3 bench/run.py --smoke --debug   # seconds: checks the harness works (CI runs this)
 
 Measures, interleaved and against one moto_server:
 - whole-process medians (min/max): /bin/true (the exec floor), `awsid prompt` warm in each
@@ -95,6 +95,8 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="tiny counts: check that it works")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench"))
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--debug", action="store_true",
+                    help="use the debug build (the smoke run in CI: the tests built it already)")
     args = ap.parse_args()
     smoke = args.smoke
     runs, cli_every = (5, 5) if smoke else (200, 20)
@@ -103,15 +105,16 @@ def main():
     load_secs = 1 if smoke else 5
 
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    profile = [] if args.debug else ["--release"]
     if not args.no_build:
-        sh(["cargo", "build", "--release", "-p", "awsid", "-p", "awsid-daemon",
+        sh(["cargo", "build", *profile, "-p", "awsid", "-p", "awsid-daemon",
             "-p", "awsid-tests", "--bin", "awsid", "--bin", "awsidd", "--bin", "awsid-load"])
-    rel = os.path.join(target, "release")
+    rel = os.path.join(target, "debug" if args.debug else "release")
     awsid, awsidd, load = (os.path.join(rel, b) for b in ("awsid", "awsidd", "awsid-load"))
     # The same client linked statically (static-pie): not the default build, measured beside
     # it to show what dynamic linking costs per prompt (see the README).
     static = None
-    if not smoke and not args.no_build:
+    if not smoke and not args.no_build and not args.debug:
         st_dir = os.path.join(target, "static")
         r = subprocess.run(
             ["cargo", "build", "--release", "-p", "awsid", "--target", "x86_64-unknown-linux-gnu"],

@@ -241,7 +241,9 @@ def main():
          zsh_hook is not None and zsh_hook <= 150),
         ("warm `whoami` ≥ 300 × faster than the CLI", f"{cli / med['awsid whoami (warm)']:.0f}×",
          cli / med["awsid whoami (warm)"] >= 300),
-        ("cold miss ≤ STS round trip + 25 ms", f"{med['awsid whoami (cold miss)']:.1f} ms", None),
+        # The whole cold miss (round trip included) within 25 ms meets it for any round trip.
+        ("cold miss ≤ STS round trip + 25 ms", f"{med['awsid whoami (cold miss)']:.1f} ms in all",
+         True if med["awsid whoami (cold miss)"] <= 25 else None),
         ("daemon RSS ≤ 20 MiB idle", f"{rss_idle / 1024:.1f} MiB", rss_idle <= 20 * 1024),
         (f"daemon RSS ≤ 40 MiB with {fingerprints} fingerprints", f"{rss_loaded / 1024:.1f} MiB",
          rss_loaded <= 40 * 1024),

@@ -4,11 +4,15 @@
 //! gathers the fingerprint variables of its own environment, asks the daemon (`awsidd`) over a
 //! local socket, and prints the answer. See `crates/awsid-daemon` for everything else.
 
+// No Rust runtime start-up: `lang_start` would read /proc/self/maps (through glibc's
+// pthread_getattr_np, with sscanf) to place the main thread's stack guard, about a tenth of the
+// instructions of a prompt. The client sets up what it needs itself (SIGPIPE is left at its
+// default: a closed pipe ends the process quietly, as for any Unix tool).
+#![no_main]
+
 mod client;
 mod cmd;
 mod spawn;
-
-use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
@@ -37,17 +41,24 @@ enum Command {
     Flush,
 }
 
-fn main() -> ExitCode {
+/// The C entry point (see `#![no_main]` above); `std::env::args` still works on glibc.
+#[unsafe(no_mangle)]
+pub extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    let code = run();
+    // Flushes stdout and exits.
+    std::process::exit(code.into())
+}
+
+fn run() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             // Usage errors exit 252 like the AWS CLI v2; --help and --version exit 0.
-            return if e.use_stderr() {
-                ExitCode::from(252)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { 252 } else { 0 };
         }
     };
     match cli.command {

@@ -1,7 +1,5 @@
 //! `awsid config`: where the configuration lives, and the documented defaults.
 
-use std::process::ExitCode;
-
 /// Show the configuration file's path, or print the documented defaults.
 #[derive(clap::Args)]
 pub struct Args {
@@ -10,15 +8,15 @@ pub struct Args {
     default: bool,
 }
 
-pub fn run(args: Args) -> ExitCode {
+pub fn run(args: Args) -> u8 {
     if args.default {
         print!("{}", awsid_proto::DEFAULT_CONFIG);
-        return ExitCode::SUCCESS;
+        return 0;
     }
     match awsid_proto::runtime::config_file() {
         Some(p) if p.exists() => println!("{}", p.display()),
         Some(p) => println!("{} (not present: defaults in force)", p.display()),
         None => println!("no configuration path: neither XDG_CONFIG_HOME nor HOME is set"),
     }
-    ExitCode::SUCCESS
+    0
 }

@@ -1,7 +1,5 @@
 //! `awsid daemon start|stop|status|restart`.
 
-use std::process::ExitCode;
-
 use awsid_proto::msg::{Reply, Request, Status};
 
 use crate::client::{Answer, Client, ClientError};
@@ -19,7 +17,7 @@ pub enum Action {
     Restart,
 }
 
-pub fn run(action: Action) -> ExitCode {
+pub fn run(action: Action) -> u8 {
     let client = match Client::new() {
         Ok(c) => c,
         Err(e) => return super::fail(e),
@@ -35,7 +33,7 @@ pub fn run(action: Action) -> ExitCode {
         Action::Status => return status(&client),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => super::fail(e),
     }
 }
@@ -51,12 +49,12 @@ fn start(client: &Client) -> Result<(), ClientError> {
     }
 }
 
-fn status(client: &Client) -> ExitCode {
+fn status(client: &Client) -> u8 {
     match client.exchange(&Request::Status) {
         Ok(Answer::Ours(resp)) => match resp.body {
             Reply::Status(s) => {
                 print!("{}", format_status(&s));
-                ExitCode::SUCCESS
+                0
             }
             other => super::fail(format!("unexpected reply from awsidd: {other:?}")),
         },
@@ -66,7 +64,7 @@ fn status(client: &Client) -> ExitCode {
         )),
         Err(ClientError::NotRunning(p)) => {
             println!("awsidd is not running (socket {})", p.display());
-            ExitCode::from(3)
+            3
         }
         Err(e) => super::fail(e),
     }

@@ -8,10 +8,9 @@ pub mod prompt;
 pub mod whoami;
 
 use std::io::Write;
-use std::process::ExitCode;
 
 /// Prints `awsid: <message>` on stderr and returns the "other error" exit code (255, as the CLI).
-pub fn fail(message: impl std::fmt::Display) -> ExitCode {
+pub fn fail(message: impl std::fmt::Display) -> u8 {
     let _ = writeln!(std::io::stderr(), "awsid: {message}");
-    ExitCode::from(255)
+    255
 }

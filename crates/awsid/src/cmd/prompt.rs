@@ -5,7 +5,6 @@
 //! for the hook: `settled<TAB>valid-for-seconds<TAB>stamp-file<TAB>±file…`, then the segment.
 
 use std::io::Write;
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use awsid_proto::msg::{PromptReply, PromptRequest, Reply, Request, Shell};
@@ -64,7 +63,7 @@ fn ask(args: &Args, shell: Shell, budget: Duration) -> Option<PromptReply> {
     None
 }
 
-pub fn run(args: Args) -> ExitCode {
+pub fn run(args: Args) -> u8 {
     let budget_ms = args
         .budget_ms
         .or_else(|| std::env::var("AWSID_BUDGET_MS").ok()?.parse().ok())
@@ -91,5 +90,5 @@ pub fn run(args: Args) -> ExitCode {
         out.push('\n');
     }
     let _ = std::io::stdout().write_all(out.as_bytes());
-    ExitCode::SUCCESS
+    0
 }

@@ -4,7 +4,6 @@
 //! environment, asks, and prints what it is told, with the CLI's exit codes.
 
 use std::io::Write;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use awsid_proto::msg::{Reply, Request, WhoamiRequest};
@@ -49,7 +48,7 @@ fn stdout_width() -> Option<u16> {
     }
 }
 
-pub fn run(args: Args) -> ExitCode {
+pub fn run(args: Args) -> u8 {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
         return super::fail("--timeout must be a positive number of seconds");
     }
@@ -78,7 +77,7 @@ pub fn run(args: Args) -> ExitCode {
                 if !answer.stderr.is_empty() {
                     let _ = std::io::stderr().write_all(answer.stderr.as_bytes());
                 }
-                return ExitCode::from(answer.exit_code);
+                return answer.exit_code;
             }
             Ok(Reply::NeedEnv) if !req.full_env => {
                 req.env = env(true);

@@ -20,10 +20,6 @@ fn vars(sb: &Sandbox, sts: &FakeSts, key: &str) -> Vars {
         .keys(key, SECRET)
 }
 
-fn pid(sb: &Sandbox) -> i32 {
-    sb.status()["pid"].parse().unwrap()
-}
-
 #[test]
 fn two_dozen_shells_starting_at_once_start_one_daemon() {
     let sts = FakeSts::start();
@@ -49,7 +45,7 @@ fn daemon_environment_is_clean_and_secrets_stay_out_of_logs_and_disk() {
     let v = vars(&sb, &sts, "AKIAGOOD000000000011").set("AWS_SESSION_TOKEN", SECRET);
     sb.awsid(&["whoami"], &v).ok();
     sb.awsid(&["whoami"], &v).ok();
-    let pid = pid(&sb);
+    let pid = sb.pid();
     let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
     let environ = String::from_utf8_lossy(&environ);
     assert!(
@@ -260,7 +256,7 @@ fn sigterm_and_stop_remove_the_socket() {
     sb.awsid(&["daemon", "start"], &v).ok();
     let sock = sb.runtime.join(runtime::SOCKET_NAME);
     assert!(sock.exists());
-    let pid = pid(&sb);
+    let pid = sb.pid();
     // SAFETY: plain kill(2).
     unsafe {
         libc::kill(pid, libc::SIGTERM);
@@ -276,7 +272,7 @@ fn sigterm_and_stop_remove_the_socket() {
 
     // The next client starts a new one; `daemon stop` removes the socket too.
     sb.awsid(&["whoami"], &v).ok();
-    assert_ne!(self::pid(&sb), pid);
+    assert_ne!(sb.pid(), pid);
     sb.awsid(&["daemon", "stop"], &v).ok();
     assert!(!sock.exists());
     let out = sb.awsid(&["daemon", "status"], &v);
@@ -290,7 +286,7 @@ fn kill_9_then_the_next_client_restarts_it() {
     let sb = Sandbox::new();
     let v = vars(&sb, &sts, "AKIAGOOD000000000016");
     sb.awsid(&["whoami"], &v).ok();
-    let pid = pid(&sb);
+    let pid = sb.pid();
     // SAFETY: plain kill(2).
     unsafe {
         libc::kill(pid, libc::SIGKILL);
@@ -300,5 +296,5 @@ fn kill_9_then_the_next_client_restarts_it() {
         .awsid(&["whoami"], &v)
         .ok()
         .contains("akiagood000000000016"));
-    assert_ne!(self::pid(&sb), pid);
+    assert_ne!(sb.pid(), pid);
 }

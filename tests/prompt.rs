@@ -24,13 +24,7 @@ fn prompt(sb: &Sandbox, v: &Vars) -> String {
 fn shows_the_shells_own_identity_and_follows_aws_profile() {
     let m = moto();
     let sb = Sandbox::new();
-    sb.write(
-        ".aws/credentials",
-        &format!(
-            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n[bob]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            m.alice.access_key_id, m.alice.secret_access_key, m.bob.access_key_id, m.bob.secret_access_key
-        ),
-    );
+    sb.write_alice_and_bob(m);
     sb.write_config("[accounts]\n\"222222222222\" = \"bobs-account\"\n");
     let v = sb.vars().set("AWS_ENDPOINT_URL", m.url.clone());
     assert_eq!(

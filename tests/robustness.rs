@@ -19,14 +19,23 @@ fn vars(sb: &Sandbox, sts: &FakeSts, key: &str) -> Vars {
         .keys(key, SECRET)
 }
 
-fn pid(sb: &Sandbox) -> i32 {
-    sb.status()["pid"].parse().unwrap()
-}
-
 fn open_fds(pid: i32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
         .count()
+}
+
+/// Waits (up to 5 s) for the daemon's descriptors to return to `before`.
+fn assert_fds_back(pid: i32, before: usize) {
+    let mut now = open_fds(pid);
+    for _ in 0..100 {
+        if now <= before {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        now = open_fds(pid);
+    }
+    assert!(now <= before, "fds {before} -> {now}");
 }
 
 fn rss_kib(pid: i32) -> u64 {
@@ -189,7 +198,7 @@ fn a_thousand_concurrent_clients_all_answered_and_resources_return() {
     let sb = Sandbox::new();
     let v = vars(&sb, &sts, "AKIAGOOD000000000022");
     sb.awsid(&["whoami"], &v).ok();
-    let pid = pid(&sb);
+    let pid = sb.pid();
     let sock = sb.runtime.join(runtime::SOCKET_NAME);
     let fds_before = open_fds(pid);
     let rss_before = rss_kib(pid);
@@ -216,15 +225,7 @@ fn a_thousand_concurrent_clients_all_answered_and_resources_return() {
     });
     assert_eq!(errors, 0, "{errors} of {clients} clients failed");
     // Every connection closed: descriptors back to where they were.
-    let mut fds_after = open_fds(pid);
-    for _ in 0..100 {
-        if fds_after <= fds_before {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-        fds_after = open_fds(pid);
-    }
-    assert!(fds_after <= fds_before, "fds {fds_before} -> {fds_after}");
+    assert_fds_back(pid, fds_before);
     let rss_after = rss_kib(pid);
     assert!(
         rss_after < rss_before + 64 * 1024,
@@ -239,7 +240,7 @@ fn idle_and_slow_connections_do_not_hold_up_a_healthy_client() {
     let sb = Sandbox::new();
     let v = vars(&sb, &sts, "AKIAGOOD000000000023");
     sb.awsid(&["whoami"], &v).ok();
-    let pid = pid(&sb);
+    let pid = sb.pid();
     let fds_before = open_fds(pid);
     let sock = sb.runtime.join(runtime::SOCKET_NAME);
     // Three hundred connections that never say anything...
@@ -278,13 +279,5 @@ fn idle_and_slow_connections_do_not_hold_up_a_healthy_client() {
         }
     }
     assert_eq!(closed, 300);
-    let mut fds_after = open_fds(pid);
-    for _ in 0..100 {
-        if fds_after <= fds_before {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-        fds_after = open_fds(pid);
-    }
-    assert!(fds_after <= fds_before, "fds {fds_before} -> {fds_after}");
+    assert_fds_back(pid, fds_before);
 }

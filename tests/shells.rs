@@ -234,13 +234,7 @@ fn interactive(shell: &str) {
     }
     let m = moto();
     let sb = Sandbox::new();
-    sb.write(
-        ".aws/credentials",
-        &format!(
-            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n[bob]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            m.alice.access_key_id, m.alice.secret_access_key, m.bob.access_key_id, m.bob.secret_access_key
-        ),
-    );
+    sb.write_alice_and_bob(m);
     sb.write_config(
         "[prompt]\nstyle = \"\"\nformat = \"<{state}{account}:{principal}>\"\nbudget_ms = 3000\n",
     );
@@ -430,13 +424,7 @@ fn zsh_talks_to_the_socket_without_forking() {
     }
     let m = moto();
     let sb = Sandbox::new();
-    sb.write(
-        ".aws/credentials",
-        &format!(
-            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n[bob]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            m.alice.access_key_id, m.alice.secret_access_key, m.bob.access_key_id, m.bob.secret_access_key
-        ),
-    );
+    sb.write_alice_and_bob(m);
     sb.write_config(
         "[prompt]\nstyle = \"\"\nformat = \"<{state}{account}:{principal}>\"\nbudget_ms = 3000\n",
     );

@@ -175,6 +175,26 @@ impl Sandbox {
         v.split_whitespace().next().unwrap().parse().unwrap()
     }
 
+    /// A credentials file with profiles `alice` and `bob` (moto's two users).
+    pub fn write_alice_and_bob(&self, m: &crate::moto::Moto) -> PathBuf {
+        self.write(
+            ".aws/credentials",
+            &format!(
+                "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n\
+                 [bob]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                m.alice.access_key_id,
+                m.alice.secret_access_key,
+                m.bob.access_key_id,
+                m.bob.secret_access_key
+            ),
+        )
+    }
+
+    /// The running daemon's pid, from `awsid daemon status`.
+    pub fn pid(&self) -> i32 {
+        self.status()["pid"].parse().unwrap()
+    }
+
     /// Writes `config.toml` for this sandbox's daemon.
     pub fn write_config(&self, text: &str) -> PathBuf {
         let dir = self.root.join("config/awsid");

@@ -159,11 +159,10 @@ impl Client {
             };
             match answer {
                 Answer::Ours(resp) => return Ok(resp.body),
-                Answer::OtherVersion(theirs) if autostart && !restarted => {
+                Answer::OtherVersion(_) if autostart && !restarted => {
                     restarted = true;
                     self.stop()?;
                     spawn::start(self)?;
-                    let _ = theirs;
                 }
                 Answer::OtherVersion(theirs) => {
                     return Err(ClientError::Protocol(format!(

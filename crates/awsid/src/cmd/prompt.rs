@@ -36,7 +36,8 @@ pub struct Args {
     hook: Option<u32>,
 }
 
-fn ask(args: &Args, shell: Shell, budget: Duration) -> Option<PromptReply> {
+/// Asks the daemon (starting it if needed) within the budget; None on any failure.
+fn ask(shell: Shell, budget: Duration) -> Option<PromptReply> {
     let started = Instant::now();
     let mut client = Client::new().ok()?;
     client.deadline = Some(started + budget);
@@ -59,7 +60,6 @@ fn ask(args: &Args, shell: Shell, budget: Duration) -> Option<PromptReply> {
             _ => return None,
         }
     }
-    let _ = args;
     None
 }
 
@@ -78,7 +78,7 @@ pub fn run(args: Args) -> u8 {
         (ShellArg::Plain, _) => Shell::Plain,
     };
     let stamp = args.hook.and_then(runtime::touch_stamp);
-    let reply = ask(&args, shell, budget);
+    let reply = ask(shell, budget);
     let mut out = match (&reply, args.hook.is_some()) {
         (Some(r), true) => r.hook_text(stamp.as_deref()),
         (None, true) => "0\t0\t\n".to_string(),

@@ -18,7 +18,11 @@ if [[ $- == *i* ]]; then
         __awsid_cur_sig="$PWD"
         for __awsid_v in ${!AWS_*} ${!AWSU*} ${!GRANTED_*} HOME PATH HTTP_PROXY HTTPS_PROXY \
             NO_PROXY ALL_PROXY http_proxy https_proxy no_proxy all_proxy SSL_CERT_FILE SSL_CERT_DIR; do
-            __awsid_cur_sig+=$'\x1f'"${__awsid_v}=${!__awsid_v-}"
+            # The attributes too: `export` of a variable that already had its value changes
+            # what programs (and so the identity) see, without changing the value.
+            if [[ -v $__awsid_v ]]; then
+                __awsid_cur_sig+=$'\x1f'"${__awsid_v}=${!__awsid_v@a}:${!__awsid_v}"
+            fi
         done
     }
 

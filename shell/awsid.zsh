@@ -23,7 +23,8 @@ if [[ -o interactive ]]; then
         local v
         REPLY=$PWD
         for v in ${(k)parameters[(I)(AWS_*|AWSU*|GRANTED_*|HOME|PATH|(HTTP|HTTPS|NO|ALL)_PROXY|(http|https|no|all)_proxy|SSL_CERT_(FILE|DIR))]}; do
-            REPLY+=$'\x1f'"$v=${(P)v}"
+            # With its type (…-export or not): exporting an unchanged value changes the identity.
+            REPLY+=$'\x1f'"$v=${parameters[$v]}:${(P)v}"
         done
     }
 

@@ -234,7 +234,20 @@ fn interactive(shell: &str) {
     }
     let m = moto();
     let sb = Sandbox::new();
-    sb.write_alice_and_bob(m);
+    let creds = sb.write_alice_and_bob(m);
+    // A default profile too (alice's keys): what the shell uses with no AWS_PROFILE exported.
+    let text = std::fs::read_to_string(&creds).unwrap();
+    std::fs::write(
+        &creds,
+        format!(
+            "{text}{}",
+            text.replace("[alice]", "[default]")
+                .split("[bob]")
+                .next()
+                .unwrap()
+        ),
+    )
+    .unwrap();
     sb.write_config(
         "[prompt]\nstyle = \"\"\nformat = \"<{state}{account}:{principal}>\"\nbudget_ms = 3000\n",
     );
@@ -324,6 +337,24 @@ fn interactive(shell: &str) {
         "{shell}: a prompt with unchanged inputs asked the daemon"
     );
 
+    // Exporting a variable that already had its value changes the identity: a shell variable
+    // the client cannot see must not pass for the exported one.
+    let (set_unexported, export) = if shell == "fish" {
+        (
+            "set -e AWS_PROFILE; set -g AWS_PROFILE bob",
+            "set -gx AWS_PROFILE bob",
+        )
+    } else {
+        ("unset AWS_PROFILE; AWS_PROFILE=bob", "export AWS_PROFILE")
+    };
+    t.send_line(set_unexported);
+    t.wait_last_line(
+        "the default profile (alice) while bob is not exported",
+        |l| l.contains(&alice),
+    );
+    t.send_line(export);
+    t.wait_last_line("bob once exported", |l| l.contains(&bob));
+
     // A changed file is noticed at the next prompt.
     let creds = sb.home.join(".aws/credentials");
     let text = std::fs::read_to_string(&creds).unwrap();
@@ -336,6 +367,24 @@ fn interactive(shell: &str) {
     t.wait_last_line("alice's keys under [bob]", |l| {
         l.contains(&format!("<{}:alice>", m.alice.account))
     });
+
+    // An older file renamed over the credentials (`mv credentials.bob credentials`): its mtime
+    // is older than anything the shell saw, yet the identity changed. (Wait out the racy
+    // window first, so the hook trusts its last answer.)
+    std::thread::sleep(Duration::from_millis(2100));
+    t.send_line("echo settle2");
+    t.wait_last_line("a settled prompt", |_| t.screen().contains("settle2\n"));
+    let swap = sb.home.join(".aws/credentials.bob");
+    std::fs::write(&swap, &text).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&swap)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    std::fs::rename(&swap, &creds).unwrap();
+    t.send_line("echo swapped");
+    t.wait_last_line("bob's keys back under [bob]", |l| l.contains(&bob));
 }
 
 #[test]

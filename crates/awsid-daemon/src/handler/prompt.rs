@@ -25,11 +25,31 @@ fn now_unix() -> i64 {
         .as_secs() as i64
 }
 
+/// What a shell hook must watch: the files, and the directories holding them (and holding
+/// their symlinks' targets). A file renamed over another keeps its old mtime, so only its
+/// directory's mtime shows the change to a shell's `-nt` test.
 fn watch(files: &[PathBuf]) -> Vec<(String, bool)> {
-    files
-        .iter()
-        .map(|f| (f.display().to_string(), f.exists()))
-        .collect()
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut add = |p: &std::path::Path| {
+        let entry = (p.display().to_string(), p.exists());
+        if !out.contains(&entry) {
+            out.push(entry);
+        }
+    };
+    for f in files {
+        add(f);
+        if let Some(dir) = f.parent().filter(|d| !d.as_os_str().is_empty()) {
+            add(dir);
+        }
+        if let Some(dir) = std::fs::canonicalize(f)
+            .ok()
+            .as_deref()
+            .and_then(|c| c.parent())
+        {
+            add(dir);
+        }
+    }
+    out
 }
 
 struct Shown {

@@ -1,12 +1,13 @@
 //! The daemon's shared state: the fingerprint key, the caches, counters, and shutdown.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
+use awsid_proto::msg::RecentError;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::awsfiles::{self, FileKind, ParsedFile, Profiles};
@@ -45,7 +46,14 @@ pub struct Daemon {
     /// Account aliases looked up (opt-in), by account id, with when: kept for a day.
     pub aliases: Mutex<HashMap<String, (awsid_proto::msg::AliasLookup, Instant)>>,
     last_activity: Mutex<Instant>,
+    /// The last few errors, for `awsid daemon status` and `awsid doctor`.
+    recent_errors: Mutex<VecDeque<RecentError>>,
 }
+
+/// How many recent errors are kept.
+const RECENT_ERRORS: usize = 8;
+/// How much of one error's text is kept.
+const ERROR_TEXT_MAX: usize = 300;
 
 impl Daemon {
     pub fn new(socket: PathBuf, resolver: PathBuf) -> Arc<Daemon> {
@@ -63,6 +71,7 @@ impl Daemon {
             config: crate::config::Live::new(crate::config::path()),
             aliases: Mutex::new(HashMap::new()),
             last_activity: Mutex::new(Instant::now()),
+            recent_errors: Mutex::new(VecDeque::new()),
         })
     }
 
@@ -101,6 +110,34 @@ impl Daemon {
             aliases.clear();
         }
         aliases.insert(account.to_string(), (lookup, Instant::now()));
+    }
+
+    /// Counts an error and keeps its description (which must hold no secret) among the recent.
+    pub fn record_error(&self, what: impl Into<String>) {
+        Stats::bump(&self.stats.errors);
+        let mut what: String = what.into();
+        if what.len() > ERROR_TEXT_MAX {
+            let mut cut = ERROR_TEXT_MAX;
+            while !what.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            what.truncate(cut);
+            what.push('…');
+        }
+        let at_unix = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut recent = self.recent_errors.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.len() >= RECENT_ERRORS {
+            recent.pop_front();
+        }
+        recent.push_back(RecentError { at_unix, what });
+    }
+
+    pub fn recent_errors(&self) -> Vec<RecentError> {
+        let recent = self.recent_errors.lock().unwrap_or_else(|e| e.into_inner());
+        recent.iter().cloned().collect()
     }
 
     pub fn touch(&self) {

@@ -164,6 +164,15 @@ pub struct Status {
     /// The configuration file and, if it is broken, why (the last good one stays in force).
     pub config_path: String,
     pub config_error: Option<String>,
+    /// The last few errors, newest last (no secrets: kinds, codes and STS's messages).
+    pub recent_errors: Vec<RecentError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Encode, Decode)]
+pub struct RecentError {
+    /// Unix seconds.
+    pub at_unix: u64,
+    pub what: String,
 }
 
 /// What the resolver child (`awsidd resolve`) writes on stdout.

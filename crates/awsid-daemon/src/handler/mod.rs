@@ -58,6 +58,7 @@ fn status(d: &Daemon) -> Status {
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
         config_error: d.config.error(),
+        recent_errors: d.recent_errors(),
     }
 }
 
@@ -88,7 +89,15 @@ fn resolution(
                     d.remember_alias(&id.account, id.alias.clone());
                 }
                 if let ResolveOutcome::Failure(f) = &outcome {
-                    Stats::bump(&d.stats.errors);
+                    d.record_error(format!(
+                        "resolution failed ({:?}{}): {}",
+                        f.kind,
+                        f.code
+                            .as_deref()
+                            .map(|c| format!(", {c}"))
+                            .unwrap_or_default(),
+                        f.message
+                    ));
                     tracing::info!(kind = ?f.kind, code = ?f.code, "resolution failed");
                 } else {
                     tracing::debug!("resolved a new fingerprint");

@@ -19,7 +19,7 @@ use crate::handler;
 
 /// The text protocol that shells speak without forking (zsh's `zsocket`).
 mod text;
-use crate::state::{Daemon, Stats};
+use crate::state::Daemon;
 
 /// Open connections served at once; beyond that, new ones wait in the listen queue until one
 /// closes (back-pressure, not refusal). Idle ones close soon, so waiting is short.
@@ -119,7 +119,7 @@ async fn send(stream: &mut Stream, resp: &Response) -> io::Result<()> {
 }
 
 pub(crate) async fn refuse(d: &Daemon, stream: &mut Stream, why: String) {
-    Stats::bump(&d.stats.errors);
+    d.record_error(format!("bad request: {why}"));
     tracing::warn!(reason = %why, "bad request; closing the connection");
     let _ = send(stream, &Response::new(Reply::Error(why))).await;
 }
@@ -130,8 +130,9 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
     match stream.peer_creds().map(|c| c.euid()) {
         Ok(Some(uid)) if uid == me => {}
         other => {
-            tracing::warn!(peer = ?other.ok().flatten(), "refusing a peer of another user");
-            Stats::bump(&d.stats.errors);
+            let peer = other.ok().flatten();
+            tracing::warn!(peer = ?peer, "refusing a peer of another user");
+            d.record_error(format!("refused a connection from uid {peer:?} (not ours)"));
             return;
         }
     }

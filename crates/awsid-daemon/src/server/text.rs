@@ -19,7 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::FRAME_TIMEOUT;
 use crate::handler;
-use crate::state::{Daemon, Stats};
+use crate::state::Daemon;
 
 pub const MAGIC: &[u8; 4] = b"AWTX";
 
@@ -105,7 +105,7 @@ pub async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
     };
     let answer = match parsed {
         Err(why) => {
-            Stats::bump(&d.stats.errors);
+            d.record_error(format!("bad text request: {why}"));
             tracing::warn!(reason = %why, "bad text request; closing the connection");
             format!("ERROR {why}\n")
         }

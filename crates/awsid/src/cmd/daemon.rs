@@ -77,6 +77,21 @@ fn format_status(s: &Status) -> String {
         60..=3599 => format!("{}m {}s", up / 60, up % 60),
         _ => format!("{}h {}m", up / 3600, up % 3600 / 60),
     };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut recent = String::new();
+    for e in &s.recent_errors {
+        recent.push_str(&format!(
+            "  {}s ago: {}\n",
+            now.saturating_sub(e.at_unix),
+            e.what
+        ));
+    }
+    if !recent.is_empty() {
+        recent.insert_str(0, "recent errors (oldest first):\n");
+    }
     format!(
         "awsidd is running\n\
          pid:        {}\n\
@@ -89,7 +104,8 @@ fn format_status(s: &Status) -> String {
          misses:     {}\n\
          sts calls:  {}\n\
          errors:     {}\n\
-         config:     {}{}\n",
+         config:     {}{}\n\
+         {recent}",
         s.pid,
         s.version,
         s.socket,

@@ -175,6 +175,23 @@ pub struct Dependencies {
     pub opaque: bool,
 }
 
+/// The config and credentials files: `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`
+/// (`~/` expanded), else `~/.aws/config` and `~/.aws/credentials`.
+pub fn shared_files(
+    var: impl Fn(&str) -> Option<String>,
+    home: Option<&Path>,
+) -> (Option<PathBuf>, Option<PathBuf>) {
+    let file_or = |name: &str, default: &str| {
+        var(name)
+            .map(|p| expand_tilde(&p, home))
+            .or_else(|| home.map(|h| h.join(".aws").join(default)))
+    };
+    (
+        file_or("AWS_CONFIG_FILE", "config"),
+        file_or("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    )
+}
+
 /// `~/` at the start of a path means the client's HOME, as in the CLI and SDK.
 pub fn expand_tilde(path: &str, home: Option<&Path>) -> PathBuf {
     match (path.strip_prefix("~/"), home) {
@@ -183,7 +200,7 @@ pub fn expand_tilde(path: &str, home: Option<&Path>) -> PathBuf {
     }
 }
 
-fn sha1_hex(s: &str) -> String {
+pub fn sha1_hex(s: &str) -> String {
     sha1_smol::Sha1::from(s).digest().to_string()
 }
 

@@ -7,11 +7,13 @@
 //! - [`fingerprint`], [`awsfiles`]: what goes into the cache key;
 //! - [`cache`]: the bounded identity cache with single-flight;
 //! - [`resolve`]: GetCallerIdentity in a child process with the client's environment;
-//! - [`render`]: output byte-identical to `aws sts get-caller-identity`.
+//! - [`render`]: output byte-identical to `aws sts get-caller-identity`;
+//! - [`doctor`]: `awsid doctor`, a one-shot report run beside the daemon.
 
 mod awsfiles;
 mod cache;
 mod config;
+mod doctor;
 mod fingerprint;
 mod handler;
 mod logging;
@@ -32,6 +34,7 @@ fingerprint and answers the `awsid` client over a private local socket. Clients 
 demand; you rarely run it yourself (see `awsid daemon --help`).
 
 Usage: awsidd [serve]      run the daemon in the foreground
+       awsidd doctor       explain this environment's identity (see `awsid doctor --help`)
        awsidd resolve      (internal) resolve one identity in this environment
 
 Environment:
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
     match arg.as_deref() {
         None | Some("serve") => serve(),
         Some("resolve") => resolve::child::main(),
+        Some("doctor") => doctor::main(std::env::args().skip(2)),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             ExitCode::SUCCESS

@@ -19,11 +19,46 @@ use clap::{Parser, Subcommand};
 /// Who am I on AWS, in this shell? Answers like `aws sts get-caller-identity`, from a cache
 /// kept by a background daemon (awsidd) per credential fingerprint.
 #[derive(Parser)]
-#[command(name = "awsid", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "awsid",
+    version,
+    about,
+    long_about = "Who am I on AWS, in this shell?\n\n\
+        awsid answers like `aws sts get-caller-identity` in about a millisecond and puts the \
+        answer in your prompt. A background daemon (awsidd, started on demand) asks STS once per \
+        set of credentials and caches the answer under a fingerprint of the shell's AWS \
+        variables and files; any change to them is a new lookup, so the answer is always this \
+        shell's own.",
+    after_long_help = AFTER_HELP,
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+const AFTER_HELP: &str = "\
+Getting started:
+  awsid whoami                       who am I here (same output as the AWS CLI)
+  eval \"$(awsid init bash)\"          in ~/.bashrc (zsh: init zsh; fish: awsid init fish | source)
+  awsid doctor                       why this identity, and is awsid healthy?
+
+Environment:
+  AWS_*, AWSU*, GRANTED_*, HOME, PATH, proxies and CA settings
+                        read from the shell on every call; they decide the identity
+  AWSID_BUDGET_MS       how long `awsid prompt` waits for an answer (default 100)
+  AWSID_RUNTIME_DIR     socket directory (default $XDG_RUNTIME_DIR/awsid, else /tmp/awsid-$UID)
+  AWSID_DAEMON          the awsidd binary (default: next to awsid, else on PATH)
+  AWSID_IDLE_TIMEOUT    seconds without requests before awsidd exits (0 = never)
+  AWSID_LOG             awsidd's log filter (e.g. debug)
+
+Files:
+  $XDG_CONFIG_HOME/awsid/config.toml   configuration (`awsid config --default` documents it)
+  $XDG_STATE_HOME/awsid/awsidd.log     the daemon's log (never holds secrets)
+
+Exit status (whoami, as AWS CLI v2): 0 ok, 252 usage, 253 no credentials or bad
+configuration, 254 STS refused, 255 other. `awsid prompt` always exits 0.
+";
 
 #[derive(Subcommand)]
 enum Command {
@@ -39,6 +74,7 @@ enum Command {
     },
     /// Drop every cached identity; the next request asks STS again.
     Flush,
+    Doctor(cmd::doctor::Args),
 }
 
 /// The C entry point (see `#![no_main]` above); `std::env::args` still works on glibc.
@@ -68,5 +104,6 @@ fn run() -> u8 {
         Command::Config(args) => cmd::config::run(args),
         Command::Daemon { action } => cmd::daemon::run(action),
         Command::Flush => cmd::flush::run(),
+        Command::Doctor(args) => cmd::doctor::run(args),
     }
 }

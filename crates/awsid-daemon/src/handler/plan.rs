@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use awsid_proto::envvars::is_fingerprint_var;
 use awsid_proto::msg::Env;
 
-use crate::awsfiles::expand_tilde;
+use crate::awsfiles::{expand_tilde, shared_files};
 use crate::fingerprint::{self, is_racy, Inputs};
 use crate::prompt::{arn, Facts};
 use crate::state::Daemon;
@@ -83,14 +83,7 @@ pub fn plan(
         .or_else(|| var("AWS_DEFAULT_PROFILE"))
         .or_else(|| var("AWS_PROFILE"));
     let profile = named.clone().unwrap_or_else(|| "default".to_string());
-    let aws_dir = home.as_deref().map(|h| h.join(".aws"));
-    let file_or = |name: &str, default: &str| {
-        var(name)
-            .map(|p| expand_tilde(&p, home.as_deref()))
-            .or_else(|| aws_dir.as_ref().map(|dir| dir.join(default)))
-    };
-    let config = file_or("AWS_CONFIG_FILE", "config");
-    let credentials = file_or("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+    let (config, credentials) = shared_files(var, home.as_deref());
     let none = PathBuf::new();
     let profiles = d.files.profiles(
         config.as_ref().unwrap_or(&none),

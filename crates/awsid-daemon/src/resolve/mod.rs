@@ -5,7 +5,7 @@
 //! and read the outcome.
 
 pub mod child;
-mod expiry;
+pub mod expiry;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

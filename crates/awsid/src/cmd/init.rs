@@ -8,9 +8,11 @@ pub enum InitShell {
     Fish,
 }
 
-/// Print the shell integration; add `eval "$(awsid init bash)"` to ~/.bashrc,
-/// `eval "$(awsid init zsh)"` to ~/.zshrc, or `awsid init fish | source` to config.fish.
-/// It keeps $AWSID_SEGMENT up to date before each prompt and defines `awsid_prompt`.
+/// Print the shell integration for bash, zsh or fish.
+///
+/// Add `eval "$(awsid init bash)"` to ~/.bashrc, `eval "$(awsid init zsh)"` to ~/.zshrc, or
+/// `awsid init fish | source` to config.fish. It keeps $AWSID_SEGMENT up to date before each
+/// prompt (without running anything when nothing changed) and defines `awsid_prompt`.
 #[derive(clap::Args)]
 pub struct Args {
     shell: InitShell,

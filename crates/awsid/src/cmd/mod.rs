@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod daemon;
+pub mod doctor;
 pub mod flush;
 pub mod init;
 pub mod prompt;

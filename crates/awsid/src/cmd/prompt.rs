@@ -21,8 +21,11 @@ pub enum ShellArg {
     Plain,
 }
 
-/// Print the prompt segment for this shell: account (or its name), principal, and a countdown
-/// when the credentials expire soon; a marked state when there is no fresh answer.
+/// Print the prompt segment for this shell.
+///
+/// The account (or its name), the principal, and a countdown when the credentials expire soon;
+/// a marked state when there is no fresh answer (`…` pending, `?` stale, `!expired`,
+/// `!no-creds`, `!profile-not-found`, …). Always exits 0 and never waits past its budget.
 #[derive(clap::Args)]
 pub struct Args {
     /// Escaping of colours: bash `\[…\]`, zsh `%{…%}`, fish raw ANSI, tmux `#[…]`, plain none.

@@ -1,0 +1,330 @@
+//! `awsid doctor` against moto: the credential source it reports for environment keys, a
+//! static profile, an assume-role profile, a missing profile and no credentials; with the
+//! daemon stopped and running; with a broken configuration. No secret value may ever appear in
+//! its output, human or JSON.
+
+use awsid_tests::harness::{Out, Sandbox, Vars};
+use awsid_tests::moto::moto;
+use serde_json::Value;
+
+fn base(sb: &Sandbox) -> Vars {
+    sb.vars().set("AWS_ENDPOINT_URL", moto().url.clone())
+}
+
+fn write_profiles(sb: &Sandbox) {
+    sb.write_alice_and_bob(moto());
+    sb.write(
+        ".aws/config",
+        "[profile admin]\nrole_arn = arn:aws:iam::222222222222:role/admin\nsource_profile = alice\n",
+    );
+}
+
+/// Every secret the sandbox holds.
+fn secrets() -> Vec<String> {
+    let m = moto();
+    vec![
+        m.alice.secret_access_key.clone(),
+        m.bob.secret_access_key.clone(),
+        // The key ids are not secret to AWS, but the report shows only their kind.
+        m.alice.access_key_id.clone(),
+        m.bob.access_key_id.clone(),
+        "SESSIONTOKENVALUE".to_string(),
+        "SSOACCESSTOKEN".to_string(),
+        "SSOREFRESHTOKEN".to_string(),
+        "hunter2".to_string(),
+    ]
+}
+
+#[track_caller]
+fn assert_no_secret(out: &Out) {
+    for s in secrets() {
+        assert!(
+            !out.stdout.contains(&s) && !out.stderr.contains(&s),
+            "secret {s:?} in the report:\n{}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+}
+
+/// Runs `awsid doctor --json` and the human report; checks both for secrets; returns the JSON
+/// and the human text.
+#[track_caller]
+fn doctor(sb: &Sandbox, extra: &[&str], vars: &Vars) -> (Value, Out, Out) {
+    let mut args = vec!["doctor", "--json"];
+    args.extend_from_slice(extra);
+    let json = sb.awsid(&args, vars);
+    assert_no_secret(&json);
+    let report: Value = serde_json::from_str(&json.stdout)
+        .unwrap_or_else(|e| panic!("doctor --json printed no JSON ({e}): {json:?}"));
+    let mut args = vec!["doctor"];
+    args.extend_from_slice(extra);
+    let human = sb.awsid(&args, vars);
+    assert_no_secret(&human);
+    assert_eq!(human.code, json.code, "{human:?}");
+    (report, json, human)
+}
+
+fn source(r: &Value) -> &str {
+    r["credentials"]["source"].as_str().unwrap_or("")
+}
+
+fn chain_kinds(r: &Value) -> Vec<String> {
+    r["credentials"]["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn environment_keys_with_the_daemon_stopped_then_running() {
+    let sb = Sandbox::new();
+    write_profiles(&sb);
+    let m = moto();
+    let v = base(&sb)
+        .keys(&m.alice.access_key_id, &m.alice.secret_access_key)
+        .set("AWS_PROFILE", "bob")
+        .set("AWS_CREDENTIAL_EXPIRATION", "2099-01-01T00:00:00Z");
+
+    // No daemon yet: the doctor asks STS itself and does not start one.
+    let (r, json, human) = doctor(&sb, &[], &v);
+    assert_eq!(json.code, 0, "{json:?}");
+    assert_eq!(source(&r), "environment");
+    assert_eq!(r["daemon"]["state"], "stopped");
+    assert_eq!(r["identity"]["ok"], true, "{r}");
+    assert_eq!(r["identity"]["account"], m.alice.account.as_str());
+    assert_eq!(r["identity"]["arn"], m.alice.arn.as_str());
+    assert_eq!(r["identity"]["answered_by"], "sts-direct");
+    let why = r["credentials"]["why"].to_string();
+    assert!(why.contains("AWS_PROFILE=bob"), "{why}");
+    let vars = r["credentials"]["environment_variables"].to_string();
+    assert!(vars.contains("AKIA… (long-term user key)"), "{vars}");
+    assert!(vars.contains("AWS_SECRET_ACCESS_KEY"), "{vars}");
+    let fp = r["fingerprint"]["variables"].to_string();
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_PROFILE",
+        "HOME",
+    ] {
+        assert!(fp.contains(name), "{name} not in {fp}");
+    }
+    assert!(
+        !sb.runtime.join("awsidd.sock").exists(),
+        "doctor started a daemon"
+    );
+    assert!(
+        human
+            .stdout
+            .contains("environment variables AWS_ACCESS_KEY_ID"),
+        "{human:?}"
+    );
+    assert!(human.stdout.contains("not running"), "{human:?}");
+    assert!(human.stdout.contains("No problems found."), "{human:?}");
+    // Every step is timed.
+    let steps: Vec<&str> = r["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        ["environment", "credentials", "config", "daemon", "identity"]
+    );
+
+    // With a daemon that has the answer cached.
+    sb.awsid(&["whoami"], &v).ok();
+    let (r, json, human) = doctor(&sb, &[], &v);
+    assert_eq!(json.code, 0, "{json:?}");
+    assert_eq!(r["daemon"]["state"], "running");
+    assert_eq!(r["daemon"]["status"]["pid"], sb.pid());
+    let socket_mode = u32::from_str_radix(r["daemon"]["socket_mode"].as_str().unwrap(), 8).unwrap();
+    assert_eq!(
+        socket_mode & 0o077,
+        0,
+        "socket open to others: {socket_mode:o}"
+    );
+    assert_eq!(r["daemon"]["runtime_dir_mode"], "0700");
+    assert_eq!(r["identity"]["answered_by"], "cache", "{r}");
+    assert_eq!(r["identity"]["account"], m.alice.account.as_str());
+    assert!(human.stdout.contains("from its cache"), "{human:?}");
+    assert!(
+        human.stdout.contains(&format!("pid          {}", sb.pid())),
+        "{human:?}"
+    );
+}
+
+#[test]
+fn static_and_assume_role_profiles() {
+    let sb = Sandbox::new();
+    write_profiles(&sb);
+    let m = moto();
+
+    let (r, json, human) = doctor(&sb, &[], &base(&sb).set("AWS_PROFILE", "bob"));
+    assert_eq!(json.code, 0, "{json:?}");
+    assert_eq!(source(&r), "profile");
+    assert_eq!(r["credentials"]["profile"]["name"], "bob");
+    assert_eq!(r["credentials"]["profile"]["from"], "AWS_PROFILE");
+    assert_eq!(chain_kinds(&r), ["static-keys"]);
+    let credentials = sb.home.join(".aws/credentials").display().to_string();
+    assert_eq!(
+        r["credentials"]["chain"][0]["defined_in"][0],
+        credentials.as_str()
+    );
+    assert_eq!(r["identity"]["account"], m.bob.account.as_str());
+    assert!(
+        human
+            .stdout
+            .contains("profile bob (from AWS_PROFILE): static keys"),
+        "{human:?}"
+    );
+
+    // --profile beats keys in the environment, and says so.
+    let v = base(&sb).keys(&m.bob.access_key_id, &m.bob.secret_access_key);
+    let (r, _, _) = doctor(&sb, &["--profile", "admin"], &v);
+    assert_eq!(source(&r), "profile");
+    assert_eq!(r["credentials"]["profile"]["from"], "--profile");
+    assert_eq!(chain_kinds(&r), ["assume-role", "static-keys"]);
+    assert_eq!(r["credentials"]["chain"][1]["profile"], "alice");
+    assert!(r["credentials"]["why"]
+        .to_string()
+        .contains("--profile is given"));
+    assert_eq!(r["identity"]["account"], "222222222222", "{r}");
+    let arn = r["identity"]["arn"].as_str().unwrap();
+    assert!(
+        arn.starts_with("arn:aws:sts::222222222222:assumed-role/admin/"),
+        "{arn}"
+    );
+    assert_eq!(r["fingerprint"]["profile_override"], "admin");
+}
+
+#[test]
+fn missing_profile_and_no_credentials_are_problems() {
+    let sb = Sandbox::new();
+    write_profiles(&sb);
+    let (r, json, human) = doctor(&sb, &[], &base(&sb).set("AWS_PROFILE", "nosuch"));
+    assert_eq!(json.code, 1, "{json:?}");
+    assert_eq!(source(&r), "profile-not-found");
+    let known = r["credentials"]["known_profiles"].to_string();
+    assert!(
+        known.contains("alice") && known.contains("admin"),
+        "{known}"
+    );
+    assert_eq!(r["identity"]["ok"], false);
+    assert!(
+        r["identity"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("could not be found"),
+        "{r}"
+    );
+    assert!(human.stdout.contains("Problems:"), "{human:?}");
+    assert!(human
+        .stdout
+        .contains("the config profile (nosuch) could not be found"));
+
+    let empty = Sandbox::new();
+    // Through a running daemon this time, which then lists the failure among its errors.
+    let v = base(&empty);
+    assert_eq!(empty.awsid(&["whoami"], &v).code, 253);
+    let (r, json, human) = doctor(&empty, &[], &v);
+    assert_eq!(json.code, 1, "{json:?}");
+    assert_eq!(source(&r), "none");
+    assert_eq!(r["identity"]["ok"], false);
+    assert!(r["identity"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("Unable to locate credentials"));
+    let recent = r["daemon"]["status"]["recent_errors"].to_string();
+    assert!(recent.contains("NoCredentials"), "{recent}");
+    assert!(human.stdout.contains("no credentials"), "{human:?}");
+}
+
+#[test]
+fn broken_config_is_reported_and_the_rest_still_works() {
+    let sb = Sandbox::new();
+    write_profiles(&sb);
+    let path = sb.write_config("[prompt]\nstyle = \"no-such-colour\"\n");
+    let (r, json, human) = doctor(&sb, &[], &base(&sb).set("AWS_PROFILE", "alice"));
+    assert_eq!(json.code, 1, "{json:?}");
+    assert_eq!(r["config"]["path"], path.display().to_string().as_str());
+    assert_eq!(r["config"]["source"], "defaults");
+    assert!(r["config"]["error"].is_string(), "{r}");
+    assert!(human.stdout.contains("is BROKEN"), "{human:?}");
+    // The identity is still there.
+    assert_eq!(r["identity"]["account"], moto().alice.account.as_str());
+
+    std::fs::write(&path, "[prompt]\nbudget_ms = 250\n").unwrap();
+    let (r, json, _) = doctor(&sb, &["--offline"], &base(&sb).set("AWS_PROFILE", "alice"));
+    assert_eq!(json.code, 0, "{json:?}");
+    assert_eq!(r["config"]["source"], "file");
+    assert_eq!(r["config"]["settings"]["prompt.budget_ms"], "250");
+    assert!(r["identity"].is_null(), "--offline asks nobody: {r}");
+}
+
+#[test]
+fn sso_token_and_credential_process_are_explained_offline() {
+    let sb = Sandbox::new();
+    sb.write(
+        ".aws/config",
+        "[profile corp]\nsso_session = corp\nsso_account_id = 333333333333\nsso_role_name = ReadOnly\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\
+         [profile proc]\ncredential_process = /usr/bin/fetch-creds --password hunter2\n",
+    );
+    // sha1("corp"): the CLI's token cache file name for an sso-session.
+    sb.write(
+        ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json",
+        "{\"accessToken\": \"SSOACCESSTOKEN\", \"refreshToken\": \"SSOREFRESHTOKEN\", \
+         \"expiresAt\": \"2020-01-01T00:00:00Z\"}",
+    );
+    let (r, json, human) = doctor(&sb, &["--offline"], &base(&sb).set("AWS_PROFILE", "corp"));
+    assert_eq!(json.code, 1, "{json:?}");
+    assert_eq!(chain_kinds(&r), ["sso"]);
+    let sso = &r["credentials"]["sso"];
+    assert_eq!(sso["token"], "present", "{r}");
+    assert_eq!(sso["expired"], true, "{r}");
+    assert_eq!(sso["expires_at"], "2020-01-01T00:00:00Z");
+    assert!(r["problems"]
+        .to_string()
+        .contains("aws sso login --profile corp"));
+    assert!(
+        human.stdout.contains("EXPIRED at 2020-01-01T00:00:00Z"),
+        "{human:?}"
+    );
+    // The token file is part of the cache key.
+    assert!(r["fingerprint"]["files"]
+        .to_string()
+        .contains("ee0bfd2552fbd840c02cc48b6e823320543c450f.json"));
+
+    let (r, json, _) = doctor(&sb, &["--offline"], &base(&sb).set("AWS_PROFILE", "proc"));
+    assert_eq!(json.code, 0, "{json:?}");
+    assert_eq!(chain_kinds(&r), ["credential-process"]);
+    let detail = r["credentials"]["chain"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("/usr/bin/fetch-creds (arguments not shown)"),
+        "{detail}"
+    );
+    assert_eq!(r["fingerprint"]["includes_path"], true);
+}
+
+#[test]
+fn a_runtime_directory_open_to_others_is_a_problem() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    write_profiles(&sb);
+    std::fs::create_dir_all(&sb.runtime).unwrap();
+    std::fs::set_permissions(&sb.runtime, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let v = base(&sb).set("AWS_PROFILE", "alice");
+    let (r, json, human) = doctor(&sb, &["--offline"], &v);
+    assert_eq!(json.code, 1, "{json:?}");
+    assert_eq!(r["daemon"]["runtime_dir_mode"], "0755");
+    let problem = r["daemon"]["runtime_dir_problem"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(problem.contains("chmod 700"), "{r}");
+    assert!(r["problems"].to_string().contains("chmod 700"));
+    assert!(human.stdout.contains("REFUSED"), "{human:?}");
+}

@@ -6,28 +6,13 @@
 //! Needs bash, zsh, fish, tmux and shellcheck; `.ci/run` installs them and sets
 //! AWSID_REQUIRE_SHELLS=1 so that a missing one fails instead of skipping.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use awsid_tests::harness::{awsid_bin, run, Sandbox, Vars};
+use awsid_tests::harness::{awsid_bin, run, Sandbox};
 use awsid_tests::moto::moto;
-
-fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !found {
-        assert!(
-            std::env::var_os("AWSID_REQUIRE_SHELLS").is_none(),
-            "{tool} is required (AWSID_REQUIRE_SHELLS is set)"
-        );
-        eprintln!("skipping: {tool} is not installed");
-    }
-    found
-}
+use awsid_tests::term::{have, Tmux};
 
 fn init(shell: &str, add: bool) -> String {
     let mut cmd = Command::new(awsid_bin());
@@ -140,88 +125,6 @@ fn shellcheck_and_fish_indent_are_clean() {
     }
 }
 
-/// An interactive shell in a private tmux server.
-struct Tmux {
-    socket: PathBuf,
-}
-
-impl Tmux {
-    fn start(sb: &Sandbox, vars: &Vars, argv: &[String]) -> Tmux {
-        let socket = sb.root.join("tmux.sock");
-        let launcher = sb.root.join("launch.sh");
-        let mut script = String::from("#!/bin/sh\nexec env -i");
-        for (k, v) in &vars.0 {
-            script.push_str(&format!(" {}={}", k, sh_quote(v)));
-        }
-        for a in argv {
-            script.push(' ');
-            script.push_str(&sh_quote(a));
-        }
-        script.push('\n');
-        std::fs::write(&launcher, script).unwrap();
-        let mut cmd = Command::new("tmux");
-        cmd.arg("-S")
-            .arg(&socket)
-            .args([
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "200",
-                "-y",
-                "50",
-                "sh",
-            ])
-            .arg(&launcher);
-        run(cmd).ok();
-        Tmux { socket }
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new("tmux");
-        cmd.arg("-S").arg(&self.socket).args(args);
-        run(cmd).stdout
-    }
-
-    fn send_line(&self, line: &str) {
-        self.tmux(&["send-keys", "-l", line]);
-        self.tmux(&["send-keys", "Enter"]);
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p"])
-    }
-
-    /// Waits until the screen's last non-empty line satisfies `pred`.
-    fn wait_last_line(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let mut screen = String::new();
-        for _ in 0..300 {
-            screen = self.screen();
-            let last = screen
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
-            if pred(last) {
-                return last.to_string();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("timed out waiting for {what}; screen:\n{screen}");
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
@@ -306,7 +209,7 @@ fn interactive(shell: &str) {
             ]
         }
     };
-    let t = Tmux::start(&sb, &vars, &argv);
+    let t = Tmux::start(&sb, "tmux", &vars, &argv);
     let alice = format!("<{}:alice>", m.alice.account);
     let bob = format!("<{}:bob>", m.bob.account);
     t.wait_last_line("alice in the prompt", |l| l.contains(&alice));
@@ -505,7 +408,7 @@ fn zsh_talks_to_the_socket_without_forking() {
         "zsh".into(),
         "-i".into(),
     ];
-    let t = Tmux::start(&sb, &vars, &argv);
+    let t = Tmux::start(&sb, "tmux", &vars, &argv);
     let alice = format!("<{}:alice>", m.alice.account);
     let bob = format!("<{}:bob>", m.bob.account);
     t.wait_last_line("alice", |l| l.contains(&alice));

@@ -75,6 +75,7 @@ enum Command {
     /// Drop every cached identity; the next request asks STS again.
     Flush,
     Doctor(cmd::doctor::Args),
+    Completions(cmd::completions::Args),
 }
 
 /// The C entry point (see `#![no_main]` above); `std::env::args` still works on glibc.
@@ -105,5 +106,6 @@ fn run() -> u8 {
         Command::Daemon { action } => cmd::daemon::run(action),
         Command::Flush => cmd::flush::run(),
         Command::Doctor(args) => cmd::doctor::run(args),
+        Command::Completions(args) => cmd::completions::run(args),
     }
 }

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod completions;
 pub mod config;
 pub mod daemon;
 pub mod doctor;

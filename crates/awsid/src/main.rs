@@ -76,6 +76,7 @@ enum Command {
     Flush,
     Doctor(cmd::doctor::Args),
     Completions(cmd::completions::Args),
+    Service(cmd::service::Args),
 }
 
 /// The C entry point (see `#![no_main]` above); `std::env::args` still works on glibc.
@@ -107,5 +108,6 @@ fn run() -> u8 {
         Command::Flush => cmd::flush::run(),
         Command::Doctor(args) => cmd::doctor::run(args),
         Command::Completions(args) => cmd::completions::run(args),
+        Command::Service(args) => cmd::service::run(args),
     }
 }

@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod flush;
 pub mod init;
 pub mod prompt;
+pub mod service;
 pub mod whoami;
 
 use std::io::Write;

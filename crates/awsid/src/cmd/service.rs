@@ -1,0 +1,174 @@
+//! `awsid service [systemd|launchd] [--install|--uninstall]`: the daemon as a login service.
+//!
+//! The templates are the files under `service/`, with awsidd's absolute path filled in.
+//! Installing only writes the file and says which command enables it: awsid never runs
+//! systemctl or launchctl itself, and on-demand start stays the default.
+
+use std::path::{Path, PathBuf};
+
+use crate::spawn;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Manager {
+    /// A systemd user unit (Linux).
+    Systemd,
+    /// A launchd agent (macOS).
+    Launchd,
+}
+
+/// Print or install a service that runs awsidd at login (systemd user unit or launchd agent).
+///
+/// Without a flag the file is printed. --install writes it (to
+/// $XDG_CONFIG_HOME/systemd/user/awsidd.service or ~/Library/LaunchAgents/dev.awsid.awsidd.plist)
+/// and prints the command that enables it; --uninstall removes it. Clients keep starting awsidd
+/// on demand whenever it is not running, so a service is optional.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Which service manager (default: launchd on macOS, else systemd).
+    manager: Option<Manager>,
+    /// Write the file where the service manager looks for it.
+    #[arg(long, conflicts_with = "uninstall")]
+    install: bool,
+    /// Remove the installed file.
+    #[arg(long)]
+    uninstall: bool,
+}
+
+const SYSTEMD: &str = include_str!("../../../../service/awsidd.service");
+const LAUNCHD: &str = include_str!("../../../../service/dev.awsid.awsidd.plist");
+
+/// awsidd's absolute path (a service manager has no useful PATH).
+fn daemon_abs() -> Result<PathBuf, String> {
+    let p = spawn::daemon_path();
+    let found = if p.components().count() > 1 {
+        Some(p.clone())
+    } else {
+        std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|d| d.join(&p))
+                .find(|c| c.is_file())
+        })
+    };
+    let found = found.ok_or_else(|| {
+        format!(
+            "cannot find {} (next to awsid, on PATH or in $AWSID_DAEMON); \
+             install it with `cargo install --path crates/awsid-daemon`",
+            p.display()
+        )
+    })?;
+    let abs = if found.is_absolute() {
+        found
+    } else {
+        std::env::current_dir()
+            .map_err(|e| e.to_string())?
+            .join(found)
+    };
+    Ok(abs)
+}
+
+/// The unit or plist for this awsidd.
+pub fn render(manager: Manager, awsidd: &Path) -> Result<String, String> {
+    let path = awsidd
+        .to_str()
+        .ok_or_else(|| format!("{} is not valid UTF-8", awsidd.display()))?;
+    if path.contains(['\n', '\r', '"', '\\']) {
+        return Err(format!("cannot write {path:?} into a service file"));
+    }
+    Ok(match manager {
+        // systemd: quoted (spaces), `%` is a specifier and is doubled.
+        Manager::Systemd => {
+            SYSTEMD.replace("@AWSIDD@", &format!("\"{}\"", path.replace('%', "%%")))
+        }
+        Manager::Launchd => LAUNCHD.replace(
+            "@AWSIDD@",
+            &path
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;"),
+        ),
+    })
+}
+
+/// Where the service manager looks for the file.
+fn install_path(manager: Manager) -> Result<PathBuf, String> {
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    match manager {
+        Manager::Systemd => std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| home.map(|h| h.join(".config")))
+            .map(|d| d.join("systemd/user/awsidd.service")),
+        Manager::Launchd => home.map(|h| h.join("Library/LaunchAgents/dev.awsid.awsidd.plist")),
+    }
+    .ok_or_else(|| "HOME is not set".to_string())
+}
+
+fn enable_hint(manager: Manager, path: &Path) -> String {
+    match manager {
+        Manager::Systemd => "awsid daemon stop   # the service starts its own\n\
+             systemctl --user daemon-reload\n\
+             systemctl --user enable --now awsidd"
+            .to_string(),
+        Manager::Launchd => format!(
+            "awsid daemon stop   # the service starts its own\n\
+             launchctl bootstrap gui/$(id -u) {}",
+            path.display()
+        ),
+    }
+}
+
+fn disable_hint(manager: Manager, path: &Path) -> String {
+    match manager {
+        Manager::Systemd => {
+            "systemctl --user disable --now awsidd\nsystemctl --user daemon-reload".to_string()
+        }
+        Manager::Launchd => format!("launchctl bootout gui/$(id -u) {}", path.display()),
+    }
+}
+
+fn run_inner(args: Args) -> Result<(), String> {
+    let manager = args.manager.unwrap_or(if cfg!(target_os = "macos") {
+        Manager::Launchd
+    } else {
+        Manager::Systemd
+    });
+    if args.uninstall {
+        let path = install_path(manager)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                println!("removed {}", path.display());
+                println!(
+                    "stop the running service with:\n{}",
+                    disable_hint(manager, &path)
+                );
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                println!("{} is not installed", path.display());
+            }
+            Err(e) => return Err(format!("removing {}: {e}", path.display())),
+        }
+        return Ok(());
+    }
+    let text = render(manager, &daemon_abs()?)?;
+    if !args.install {
+        print!("{text}");
+        return Ok(());
+    }
+    let path = install_path(manager)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    println!("enable it with:\n{}", enable_hint(manager, &path));
+    Ok(())
+}
+
+pub fn run(args: Args) -> u8 {
+    match run_inner(args) {
+        Ok(()) => 0,
+        Err(e) => super::fail(e),
+    }
+}

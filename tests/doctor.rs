@@ -327,4 +327,33 @@ fn a_runtime_directory_open_to_others_is_a_problem() {
     assert!(problem.contains("chmod 700"), "{r}");
     assert!(r["problems"].to_string().contains("chmod 700"));
     assert!(human.stdout.contains("REFUSED"), "{human:?}");
+
+    // A daemon behind such a directory is sent nothing (it could be an impostor): the doctor
+    // asks STS itself.
+    std::fs::set_permissions(&sb.runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    sb.awsid(&["whoami"], &v).ok();
+    let before = sb.status();
+    std::fs::set_permissions(&sb.runtime, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (r, _, _) = doctor(&sb, &[], &v);
+    std::fs::set_permissions(&sb.runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(r["daemon"]["state"], "unreachable", "{r}");
+    assert_eq!(r["identity"]["answered_by"], "sts-direct", "{r}");
+    assert_eq!(r["identity"]["account"], moto().alice.account.as_str());
+    let after = sb.status();
+    assert_eq!(before["hits"], after["hits"]);
+    assert_eq!(before["misses"], after["misses"]);
+}
+
+#[test]
+fn without_awsidd_the_doctor_says_how_to_install_it() {
+    let sb = Sandbox::new();
+    let v = base(&sb).set("AWSID_DAEMON", "/nonexistent/awsidd");
+    let out = sb.awsid(&["doctor"], &v);
+    assert_eq!(out.code, 255, "{out:?}");
+    assert!(out.stderr.contains("/nonexistent/awsidd"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("cargo install --path crates/awsid-daemon"),
+        "{out:?}"
+    );
 }

@@ -390,6 +390,11 @@ fn daemon_state() -> DaemonState {
     };
     let sock_meta = std::fs::symlink_metadata(&socket).ok();
     let running = match &sock_meta {
+        // Whoever could write there could have put an impostor on the socket: the doctor
+        // sends it nothing, like every other client.
+        _ if dir_problem.is_some() => {
+            Running::Broken("not asked: its runtime directory is refused".into())
+        }
         None => Running::No,
         Some(m) if !m.file_type().is_socket() => {
             Running::Broken(format!("{} is not a socket", socket.display()))

@@ -8,7 +8,7 @@ mod whoami;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use awsid_proto::msg::{Env, Reply, Request, ResolveOutcome, Status};
+use awsid_proto::msg::{Env, Failure, FailureKind, Reply, Request, ResolveOutcome, Status};
 
 use crate::cache::{Joined, Outcome, Waiter};
 use crate::fingerprint::Fingerprint;
@@ -89,15 +89,7 @@ fn resolution(
                     d.remember_alias(&id.account, id.alias.clone());
                 }
                 if let ResolveOutcome::Failure(f) = &outcome {
-                    d.record_error(format!(
-                        "resolution failed ({:?}{}): {}",
-                        f.kind,
-                        f.code
-                            .as_deref()
-                            .map(|c| format!(", {c}"))
-                            .unwrap_or_default(),
-                        f.message
-                    ));
+                    d.record_error(describe_failure(f));
                     tracing::info!(kind = ?f.kind, code = ?f.code, "resolution failed");
                 } else {
                     tracing::debug!("resolved a new fingerprint");
@@ -110,6 +102,23 @@ fn resolution(
             rx
         }
     }
+}
+
+/// A failure as the recent-errors list keeps it: kind, code and the first line of the
+/// message. Nothing more, as the rest can quote secrets: STS's SignatureDoesNotMatch carries the
+/// canonical request (with the session token header), and a credential provider's error may
+/// carry what a credential_process printed, so for those only the kind is kept.
+fn describe_failure(f: &Failure) -> String {
+    let code = f
+        .code
+        .as_deref()
+        .map(|c| format!(", {c}"))
+        .unwrap_or_default();
+    let message = match f.kind {
+        FailureKind::Credentials => "details withheld; `awsid whoami` in that shell shows them",
+        _ => f.message.lines().next().unwrap_or_default(),
+    };
+    format!("resolution failed ({:?}{code}): {message}", f.kind)
 }
 
 /// Waits at most `limit` for a resolution's outcome.
@@ -155,6 +164,26 @@ mod tests {
             expires_unix,
             alias: awsid_proto::msg::AliasLookup::NotAsked,
         })
+    }
+
+    #[test]
+    fn recent_errors_keep_no_more_than_the_first_line() {
+        let sig = Failure {
+            kind: FailureKind::Service,
+            code: Some("SignatureDoesNotMatch".into()),
+            message: "The request signature we calculated does not match.\n\nThe Canonical \
+                      String for this request should have been\n'x-amz-security-token:SECRET'"
+                .into(),
+        };
+        let text = describe_failure(&sig);
+        assert!(text.contains("SignatureDoesNotMatch") && text.contains("does not match"));
+        assert!(!text.contains("SECRET"), "{text}");
+        let process = Failure {
+            kind: FailureKind::Credentials,
+            code: None,
+            message: "credential_process printed: password=SECRET".into(),
+        };
+        assert!(!describe_failure(&process).contains("SECRET"));
     }
 
     #[test]

@@ -210,6 +210,75 @@ fn a_daemon_of_another_version_is_replaced_and_the_call_retried() {
     assert_eq!(sb.status()["version"], awsid_proto::VERSION);
 }
 
+/// A stand-in for a daemon of an earlier release that speaks another wire protocol (as the
+/// release before protocol 2 did): a Python script named `awsidd` (so /proc/PID/comm says so),
+/// answering every frame in protocol 1 and leaving on SIGTERM, as the real one does.
+const OLD_PROTOCOL_DAEMON: &str = r#"
+import os, signal, socket, struct, sys
+path, pidfile = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+s.listen(8)
+with open(pidfile, "w") as f:
+    f.write(f"{os.getpid()}\n")
+def bye(*_):
+    os.unlink(path)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, bye)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(65536)
+        body = b"an older awsidd"
+        c.sendall(b"AWID" + struct.pack("<HI", 1, len(body)) + body)
+    finally:
+        c.close()
+"#;
+
+#[test]
+fn an_upgrade_across_protocols_replaces_the_old_daemon() {
+    let python = run({
+        let mut c = std::process::Command::new("python3");
+        c.args(["-c", "import sys; print(sys.executable)"]);
+        c
+    });
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    runtime::ensure_dir(&sb.runtime).unwrap();
+    let script = sb.root.join("old/awsidd");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    // The interpreter itself in the #! line (not `env`), so the process stays named awsidd.
+    std::fs::write(
+        &script,
+        format!("#!{}\n{OLD_PROTOCOL_DAEMON}", python.ok().trim()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut old = std::process::Command::new(&script)
+        .arg(sb.runtime.join(runtime::SOCKET_NAME))
+        .arg(sb.runtime.join(runtime::PID_FILE_NAME))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = [0u8; 6];
+    old.stdout.take().unwrap().read_exact(&mut ready).unwrap();
+    assert_eq!(&ready, b"ready\n");
+    let comm = std::fs::read_to_string(format!("/proc/{}/comm", old.id())).unwrap();
+    assert_eq!(comm.trim(), "awsidd");
+
+    let v = vars(&sb, &sts, "AKIAGOOD000000000015");
+    let out = sb.awsid(&["whoami"], &v);
+    assert!(out.ok().contains("akiagood000000000015"), "{out:?}");
+    let status = old.wait().unwrap();
+    assert!(
+        status.success(),
+        "the old daemon was not asked to leave: {status:?}"
+    );
+    assert_eq!(sb.status()["version"], awsid_proto::VERSION);
+    assert_ne!(sb.pid(), old.id() as i32);
+}
+
 #[test]
 fn runtime_dir_that_is_open_a_symlink_or_foreign_is_refused() {
     let sb = Sandbox::new();

@@ -128,6 +128,19 @@ fn profiles_precedence_and_missing_profiles() {
     }
     let out = same_as_cli(&sb, &["--profile", "nosuch"], &v);
     assert_eq!(out.code, 253);
+    // A profile variable set to an empty string names profile "": also an error, not the
+    // default profile (AWS_DEFAULT_PROFILE= wins over a set AWS_PROFILE, as in the CLI).
+    for vars in [
+        v.clone().set("AWS_PROFILE", ""),
+        v.clone().set("AWS_DEFAULT_PROFILE", ""),
+        v.clone()
+            .set("AWS_DEFAULT_PROFILE", "")
+            .set("AWS_PROFILE", "alice"),
+    ] {
+        let out = same_as_cli(&sb, &[], &vars);
+        assert_eq!(out.stderr, "\nThe config profile () could not be found\n");
+        assert_eq!(out.code, 253);
+    }
 
     // The profile's `output` setting, and AWS_DEFAULT_OUTPUT above it.
     same_as_cli(&sb, &[], &v.clone().set("AWS_PROFILE", "tabular"));

@@ -213,11 +213,13 @@ pub fn explain(input: &Input<'_>) -> Explanation {
     names.dedup();
     ex.known_profiles = names;
 
-    // Which profile the CLI would use.
+    // Which profile the CLI would use: a variable set to an empty string counts (it names the
+    // profile "", which does not exist).
+    let set = |n: &str| input.vars.get(n).map(String::as_str);
     let (name, from) = match (
         input.profile_override,
-        var("AWS_DEFAULT_PROFILE"),
-        var("AWS_PROFILE"),
+        set("AWS_DEFAULT_PROFILE"),
+        set("AWS_PROFILE"),
     ) {
         (Some(p), _, _) => (p.to_string(), "--profile"),
         (None, Some(p), _) => (p.to_string(), "AWS_DEFAULT_PROFILE"),
@@ -248,6 +250,21 @@ pub fn explain(input: &Input<'_>) -> Explanation {
                 .get(&name, "region")
                 .map(|r| (r.to_string(), format!("profile {name}")))
         });
+
+    // A named profile that does not exist is an error before anything else (the CLI's rule,
+    // which awsid follows: environment keys do not rescue it).
+    if named && !input.profiles.exists(&name) {
+        ex.source = "profile-not-found";
+        ex.summary = format!("profile {name:?} (from {from}) does not exist");
+        ex.why.push(format!(
+            "{from} names profile {name:?}, which is in neither file: the AWS CLI stops here"
+        ));
+        ex.problems.push(format!(
+            "the config profile ({name}) could not be found in {}",
+            input.files_text()
+        ));
+        return ex;
+    }
 
     // 1. Credentials in the environment (unless --profile).
     let ak = var("AWS_ACCESS_KEY_ID");
@@ -302,15 +319,6 @@ pub fn explain(input: &Input<'_>) -> Explanation {
 
     // 2. The profile.
     if !input.profiles.exists(&name) {
-        if named {
-            ex.source = "profile-not-found";
-            ex.summary = format!("profile {name} (from {from}) does not exist");
-            ex.problems.push(format!(
-                "the config profile ({name}) could not be found in {}",
-                input.files_text()
-            ));
-            return ex;
-        }
         ex.why.push(format!(
             "no profile variable is set and there is no [default] profile in {}",
             input.files_text()
@@ -771,6 +779,30 @@ aws_secret_access_key = SECRETSECRET
         let ex = run(&keys, Some("alice"), CONFIG);
         assert_eq!(ex.source, "profile");
         assert_eq!(ex.chain[0].kind, "static-keys");
+    }
+
+    #[test]
+    fn a_missing_or_empty_profile_is_an_error_even_with_keys() {
+        let keys = [
+            ("AWS_ACCESS_KEY_ID", "AKIAXYZXYZXYZXYZXYZX"),
+            ("AWS_SECRET_ACCESS_KEY", "s3cr3t"),
+        ];
+        for (var, value) in [
+            ("AWS_PROFILE", "deleted"),
+            ("AWS_PROFILE", ""),
+            ("AWS_DEFAULT_PROFILE", ""),
+        ] {
+            let mut vars = keys.to_vec();
+            vars.push((var, value));
+            let ex = run(&vars, None, CONFIG);
+            assert_eq!(ex.source, "profile-not-found", "{var}={value:?}");
+            assert_eq!(ex.profile.as_ref().unwrap().name, value);
+            assert!(
+                ex.problems[0].contains(&format!("({value})")),
+                "{:?}",
+                ex.problems
+            );
+        }
     }
 
     #[test]

@@ -77,11 +77,17 @@ pub fn plan(
             .map(|v| String::from_utf8_lossy(v).into_owned())
     };
     let home = var("HOME").map(PathBuf::from).or_else(|| d.home.clone());
-    // The CLI's profile: --profile, AWS_DEFAULT_PROFILE, AWS_PROFILE; a named one must exist.
+    // The CLI's profile: --profile, else the first of AWS_DEFAULT_PROFILE and AWS_PROFILE that is
+    // set, even to an empty string (which names no profile: an error, as in the CLI, not the
+    // default profile). A named profile must exist.
+    let set = |name: &str| {
+        vars.get(name.as_bytes())
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
     let named = profile_override
         .map(str::to_string)
-        .or_else(|| var("AWS_DEFAULT_PROFILE"))
-        .or_else(|| var("AWS_PROFILE"));
+        .or_else(|| set("AWS_DEFAULT_PROFILE"))
+        .or_else(|| set("AWS_PROFILE"));
     let profile = named.clone().unwrap_or_else(|| "default".to_string());
     let (config, credentials) = shared_files(var, home.as_deref());
     let none = PathBuf::new();

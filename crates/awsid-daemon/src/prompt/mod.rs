@@ -38,6 +38,8 @@ impl State {
             State::Expired => "!expired ".into(),
             State::Invalid => "!invalid ".into(),
             State::NoCreds => "!no-creds".into(),
+            // An empty name (AWS_PROFILE= set to nothing) is shown as "".
+            State::ProfileNotFound(p) if p.is_empty() => "!profile \"\"".to_string(),
             State::ProfileNotFound(p) => format!("!profile {p}"),
             State::Offline => "!offline ".into(),
             State::Throttled => "!throttled ".into(),

@@ -272,7 +272,8 @@ fn sso_token_and_credential_process_are_explained_offline() {
         ".aws/config",
         "[profile corp]\nsso_session = corp\nsso_account_id = 333333333333\nsso_role_name = ReadOnly\n\
          [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\
-         [profile proc]\ncredential_process = /usr/bin/fetch-creds --password hunter2\n",
+         [profile proc]\ncredential_process = /usr/bin/fetch-creds --password hunter2\n\
+         [profile failing]\ncredential_process = sh -c 'echo password=hunter2 >&2; exit 1'\n",
     );
     // sha1("corp"): the CLI's token cache file name for an sso-session.
     sb.write(
@@ -308,6 +309,36 @@ fn sso_token_and_credential_process_are_explained_offline() {
         "{detail}"
     );
     assert_eq!(r["fingerprint"]["includes_path"], true);
+
+    // A failing credential_process that prints a secret: `awsid whoami` shows its output, as
+    // the CLI does, but neither the doctor nor the daemon's recent errors repeat it.
+    let v = base(&sb).set("AWS_PROFILE", "failing");
+    let out = sb.awsid(&["whoami"], &v);
+    assert_ne!(out.code, 0, "{out:?}");
+    let (r, json, _) = doctor(&sb, &[], &v);
+    assert_eq!(json.code, 1, "{json:?}");
+    assert_eq!(r["identity"]["ok"], false, "{r}");
+    assert!(
+        r["identity"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("withheld"),
+        "{r}"
+    );
+    assert!(!r["daemon"]["status"]["recent_errors"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    sb.awsid(&["daemon", "stop"], &v).ok();
+    let (r, _, _) = doctor(&sb, &[], &v);
+    assert_eq!(r["identity"]["answered_by"], "sts-direct", "{r}");
+    assert!(
+        r["identity"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("withheld"),
+        "{r}"
+    );
 }
 
 #[test]

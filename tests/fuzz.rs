@@ -84,6 +84,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         stdout: "{}\n".into(),
         stderr: String::new(),
         exit_code: 0,
+        failure: None,
     }));
     let status = Response::new(Reply::Status(Status::default()));
     vec![

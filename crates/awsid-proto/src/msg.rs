@@ -147,6 +147,8 @@ pub struct WhoamiReply {
     pub stdout: String,
     pub stderr: String,
     pub exit_code: u8,
+    /// What kind of failure the error is (None for an answer or a usage error).
+    pub failure: Option<FailureKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Encode, Decode)]

@@ -618,8 +618,18 @@ fn base(input: &Input<'_>, profile: &str, ex: &mut Explanation, first: bool) -> 
         return ChainEnd::Found;
     }
     if let Some(cmd) = get("credential_process") {
-        // Only the program: arguments can carry secrets (the SDK redacts them too).
-        let program = cmd.split_whitespace().next().unwrap_or(cmd);
+        // Only the program: arguments can carry secrets (the SDK redacts them too), and so can
+        // assignments in front of it (the command runs through a shell: `TOKEN=… prog`).
+        let program = cmd
+            .split_whitespace()
+            .skip_while(|w| w.contains('=') || *w == "env")
+            .find(|w| !w.starts_with('-'))
+            .unwrap_or("(a shell command)");
+        let program = if program.contains(['\'', '"', '$', '`']) {
+            "(a shell command)"
+        } else {
+            program
+        };
         let args = if cmd.trim() != program {
             " (arguments not shown)"
         } else {
@@ -725,6 +735,8 @@ sso_role_name = ReadOnly
 sso_start_url = https://corp.awsapps.com/start
 [profile proc]
 credential_process = /usr/bin/get-creds --secret hunter2
+[profile proc2]
+credential_process = VAULT_TOKEN=hunter2 env OTHER=hunter2 vault-creds
 [profile mfa]
 role_arn = arn:aws:iam::1:role/x
 source_profile = alice
@@ -864,6 +876,11 @@ aws_secret_access_key = SECRETSECRET
 
         let ex = run(&[("AWS_PROFILE", "proc")], None, CONFIG);
         assert_eq!(ex.chain[0].kind, "credential-process");
+        assert!(!format!("{ex:?}").contains("hunter2"));
+        let ex = run(&[("AWS_PROFILE", "proc2")], None, CONFIG);
+        assert!(ex.chain[0]
+            .detail
+            .contains("vault-creds (arguments not shown)"));
         assert!(!format!("{ex:?}").contains("hunter2"));
 
         // The default profile without credentials: the chain goes on.

@@ -498,7 +498,7 @@ fn identity(
                     let result = if w.exit_code == 0 {
                         parse_whoami_json(&w.stdout)
                     } else {
-                        Err(w.stderr.trim().to_string())
+                        Err(safe_error(&w))
                     };
                     return (by, result);
                 }
@@ -517,12 +517,23 @@ fn identity(
             code: None,
             message: format!("The config profile ({name}) could not be found"),
         };
-        return (
-            "nobody",
-            Err(crate::render::failure(&failure).stderr.trim().to_string()),
-        );
+        return ("nobody", Err(safe_error(&crate::render::failure(&failure))));
     }
     ("sts-direct", direct(env, profile))
+}
+
+/// The error as the report may show it: the CLI's first line, or for failures whose text can
+/// quote a secret only their kind (`awsid whoami` in the shell prints all of it).
+fn safe_error(w: &awsid_proto::msg::WhoamiReply) -> String {
+    match w.failure {
+        Some(kind) => crate::render::safe_summary(kind, None, &w.stderr),
+        None => w
+            .stderr
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .to_string(),
+    }
 }
 
 fn parse_whoami_json(text: &str) -> Who {
@@ -560,6 +571,6 @@ fn direct(env: Env, profile: Option<&str>) -> Who {
             IDENTITY_TIMEOUT.as_secs()
         )),
         Ok(ResolveOutcome::Identity(id)) => Ok((id.account, id.arn, id.user_id)),
-        Ok(ResolveOutcome::Failure(f)) => Err(crate::render::failure(&f).stderr.trim().to_string()),
+        Ok(ResolveOutcome::Failure(f)) => Err(safe_error(&crate::render::failure(&f))),
     }
 }

@@ -8,7 +8,7 @@ mod whoami;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use awsid_proto::msg::{Env, Failure, FailureKind, Reply, Request, ResolveOutcome, Status};
+use awsid_proto::msg::{Env, Failure, Reply, Request, ResolveOutcome, Status};
 
 use crate::cache::{Joined, Outcome, Waiter};
 use crate::fingerprint::Fingerprint;
@@ -104,21 +104,12 @@ fn resolution(
     }
 }
 
-/// A failure as the recent-errors list keeps it: kind, code and the first line of the
-/// message. Nothing more, as the rest can quote secrets: STS's SignatureDoesNotMatch carries the
-/// canonical request (with the session token header), and a credential provider's error may
-/// carry what a credential_process printed, so for those only the kind is kept.
+/// A failure as the recent-errors list keeps it (see [`render::safe_summary`]).
 fn describe_failure(f: &Failure) -> String {
-    let code = f
-        .code
-        .as_deref()
-        .map(|c| format!(", {c}"))
-        .unwrap_or_default();
-    let message = match f.kind {
-        FailureKind::Credentials => "details withheld; `awsid whoami` in that shell shows them",
-        _ => f.message.lines().next().unwrap_or_default(),
-    };
-    format!("resolution failed ({:?}{code}): {message}", f.kind)
+    format!(
+        "resolution failed: {}",
+        crate::render::safe_summary(f.kind, f.code.as_deref(), &f.message)
+    )
 }
 
 /// Waits at most `limit` for a resolution's outcome.
@@ -154,7 +145,7 @@ fn ttl(outcome: &ResolveOutcome, opaque: bool, refresh: Duration, now: SystemTim
 #[cfg(test)]
 mod tests {
     use super::*;
-    use awsid_proto::msg::Identity;
+    use awsid_proto::msg::{FailureKind, Identity};
 
     fn id(expires_unix: Option<i64>) -> ResolveOutcome {
         ResolveOutcome::Identity(Identity {
@@ -178,12 +169,14 @@ mod tests {
         let text = describe_failure(&sig);
         assert!(text.contains("SignatureDoesNotMatch") && text.contains("does not match"));
         assert!(!text.contains("SECRET"), "{text}");
-        let process = Failure {
-            kind: FailureKind::Credentials,
-            code: None,
-            message: "credential_process printed: password=SECRET".into(),
-        };
-        assert!(!describe_failure(&process).contains("SECRET"));
+        for kind in [FailureKind::Credentials, FailureKind::Other] {
+            let process = Failure {
+                kind,
+                code: None,
+                message: "external process exited. Stderr: password=SECRET".into(),
+            };
+            assert!(!describe_failure(&process).contains("SECRET"));
+        }
     }
 
     #[test]

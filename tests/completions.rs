@@ -198,7 +198,7 @@ fn bash_completes_subcommands_values_and_profiles() {
     );
     assert_eq!(
         as_set(&c(&["awsid", "service", "--install", "--"])),
-        set(&["--help"]),
+        set(&["--force", "--help"]),
         "--install excludes --uninstall"
     );
     assert_eq!(c(&["awsid", "init", ""]), ["bash", "zsh", "fish"]);
@@ -321,7 +321,7 @@ fn fish_completes_subcommands_values_and_profiles() {
     assert_eq!(c("awsid service "), set(&["systemd", "launchd"]));
     assert_eq!(
         c("awsid service --install --"),
-        set(&["--help"]),
+        set(&["--force", "--help"]),
         "--install excludes --uninstall"
     );
     assert_eq!(c("awsid help "), set(&SUBCOMMANDS));

@@ -146,10 +146,7 @@ fn install_and_uninstall_where_the_managers_look() {
     assert!(plist.is_file());
 
     let out = sb.awsid(&["service", "systemd", "--uninstall"], &v);
-    assert!(
-        out.ok().contains("systemctl --user disable --now awsidd"),
-        "{out:?}"
-    );
+    assert!(out.ok().contains("removed"), "{out:?}");
     assert!(!unit.exists());
     let out = sb.awsid(&["service", "systemd", "--uninstall"], &v);
     assert!(out.ok().contains("is not installed"), "{out:?}");
@@ -161,4 +158,84 @@ fn install_and_uninstall_where_the_managers_look() {
         out.code, 252,
         "conflicting flags are a usage error: {out:?}"
     );
+}
+
+#[test]
+fn install_and_uninstall_leave_what_is_not_theirs_alone() {
+    let sb = Sandbox::new();
+    let v: Vars = sb.vars();
+    let unit = sb.root.join("config/systemd/user/awsidd.service");
+    std::fs::create_dir_all(unit.parent().unwrap()).unwrap();
+
+    // Installing twice: the second time changes nothing.
+    sb.awsid(&["service", "systemd", "--install"], &v).ok();
+    let out = sb.awsid(&["service", "systemd", "--install"], &v);
+    assert!(out.ok().contains("up to date"), "{out:?}");
+
+    // An older unit awsid wrote (another awsidd path) is replaced without --force.
+    let ours = std::fs::read_to_string(&unit).unwrap();
+    std::fs::write(&unit, ours.replace("serve", "serve --old")).unwrap();
+    sb.awsid(&["service", "systemd", "--install"], &v).ok();
+    assert_eq!(std::fs::read_to_string(&unit).unwrap(), ours);
+
+    // Someone else's file is neither replaced nor removed without --force.
+    std::fs::write(&unit, "[Service]\nExecStart=/usr/bin/mine\n").unwrap();
+    for flag in ["--install", "--uninstall"] {
+        let out = sb.awsid(&["service", "systemd", flag], &v);
+        assert_eq!(out.code, 255, "{out:?}");
+        assert!(out.stderr.contains("--force"), "{out:?}");
+        assert!(std::fs::read_to_string(&unit)
+            .unwrap()
+            .contains("/usr/bin/mine"));
+    }
+    sb.awsid(&["service", "systemd", "--install", "--force"], &v)
+        .ok();
+    assert_eq!(std::fs::read_to_string(&unit).unwrap(), ours);
+
+    // A symlink (say, into a dotfiles repository) is not written through.
+    let target = sb.root.join("dotfiles-unit");
+    std::fs::write(&target, "kept\n").unwrap();
+    std::fs::remove_file(&unit).unwrap();
+    std::os::unix::fs::symlink(&target, &unit).unwrap();
+    let out = sb.awsid(&["service", "systemd", "--install"], &v);
+    assert!(out.stderr.contains("a symlink"), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept\n");
+    sb.awsid(&["service", "systemd", "--install", "--force"], &v)
+        .ok();
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept\n");
+    assert!(!std::fs::symlink_metadata(&unit)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+
+    // An enabled unit must be disabled before its file goes (systemctl needs the file).
+    let wants = unit.with_file_name("default.target.wants");
+    std::fs::create_dir_all(&wants).unwrap();
+    std::os::unix::fs::symlink(&unit, wants.join("awsidd.service")).unwrap();
+    let out = sb.awsid(&["service", "systemd", "--uninstall"], &v);
+    assert!(
+        out.stderr.contains("systemctl --user disable --now awsidd"),
+        "{out:?}"
+    );
+    assert!(unit.exists());
+    std::fs::remove_file(wants.join("awsidd.service")).unwrap();
+    sb.awsid(&["service", "systemd", "--uninstall"], &v).ok();
+    assert!(!unit.exists());
+}
+
+#[test]
+fn a_second_daemon_leaves_the_first_be_and_exits_successfully() {
+    // What a service manager sees when a client already started awsidd: success, so
+    // Restart=on-failure does not loop.
+    let sb = Sandbox::new();
+    let v = sb.vars();
+    sb.awsid(&["daemon", "start"], &v).ok();
+    let first = sb.pid();
+    let mut cmd = Command::new(awsidd_bin());
+    v.apply(&mut cmd);
+    cmd.arg("serve");
+    let out = run(cmd);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("already answers"), "{out:?}");
+    assert_eq!(sb.pid(), first);
 }

@@ -128,7 +128,7 @@ _awsid() {
         doctor) flags='--json --profile --offline' ;;
         completions) ((${#positionals[@]} == 0)) && values='bash zsh fish' ;;
         service)
-            flags='--install --uninstall'
+            flags='--install --uninstall --force'
             ((${#positionals[@]} == 0)) && values='systemd launchd'
             ;;
         help)

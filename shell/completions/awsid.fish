@@ -77,6 +77,7 @@ complete -c awsid -n '__fish_seen_subcommand_from service; and not __fish_seen_s
 complete -c awsid -n '__fish_seen_subcommand_from service; and not __fish_seen_subcommand_from systemd launchd' -a launchd -d 'A launchd agent (macOS)'
 complete -c awsid -n '__fish_seen_subcommand_from service; and not __fish_seen_argument -l install -l uninstall' -l install -d 'Write the file where the service manager looks for it'
 complete -c awsid -n '__fish_seen_subcommand_from service; and not __fish_seen_argument -l install -l uninstall' -l uninstall -d 'Remove the installed file'
+complete -c awsid -n '__fish_seen_subcommand_from service; and not __fish_seen_argument -l force' -l force -d 'Replace or remove a file awsid did not write'
 
 # awsid help COMMAND
 complete -c awsid -n "__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from $commands[1..-2]" -a "$commands"

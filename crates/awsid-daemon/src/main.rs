@@ -92,7 +92,16 @@ fn serve_inner() -> anyhow::Result<()> {
     let dir = runtime::runtime_dir();
     runtime::ensure_dir(&dir)?;
     let socket = dir.join(runtime::SOCKET_NAME);
-    server::clear_leftover_socket(&socket)?;
+    match server::clear_leftover_socket(&socket) {
+        // Someone else already serves: not a failure (a service manager must not restart us in
+        // a loop, e.g. after a client replaced the service's daemon during an upgrade).
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            tracing::info!("{e}; leaving it be");
+            eprintln!("awsidd: {e}; leaving it be");
+            return Ok(());
+        }
+        other => other?,
+    }
     let idle = std::env::var("AWSID_IDLE_TIMEOUT")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())

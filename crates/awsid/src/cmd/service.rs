@@ -32,6 +32,9 @@ pub struct Args {
     /// Remove the installed file.
     #[arg(long)]
     uninstall: bool,
+    /// Replace or remove a file awsid did not write (or a symlink) at that path.
+    #[arg(long)]
+    force: bool,
 }
 
 const SYSTEMD: &str = include_str!("../../../../service/awsidd.service");
@@ -119,13 +122,49 @@ fn enable_hint(manager: Manager, path: &Path) -> String {
     }
 }
 
-fn disable_hint(manager: Manager, path: &Path) -> String {
+fn disable_hint(manager: Manager) -> &'static str {
     match manager {
-        Manager::Systemd => {
-            "systemctl --user disable --now awsidd\nsystemctl --user daemon-reload".to_string()
-        }
-        Manager::Launchd => format!("launchctl bootout gui/$(id -u) {}", path.display()),
+        Manager::Systemd => "systemctl --user daemon-reload",
+        Manager::Launchd => "launchctl bootout gui/$(id -u)/dev.awsid.awsidd   # if it is loaded",
     }
+}
+
+/// A line every template starts with: how a file awsid wrote is recognised.
+fn written_by_awsid(manager: Manager, text: &str) -> bool {
+    text.contains(match manager {
+        Manager::Systemd => "# awsidd as a systemd user service.",
+        Manager::Launchd => "awsidd as a launchd agent",
+    })
+}
+
+/// What is at `path` now, without following a symlink.
+enum Existing {
+    Nothing,
+    Same,
+    Ours,
+    Foreign(&'static str),
+}
+
+fn existing(manager: Manager, path: &Path, new: Option<&str>) -> Result<Existing, String> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Nothing),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    if meta.file_type().is_symlink() {
+        return Ok(Existing::Foreign("a symlink"));
+    }
+    if !meta.is_file() {
+        return Ok(Existing::Foreign("not a regular file"));
+    }
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    Ok(if Some(text.as_str()) == new {
+        Existing::Same
+    } else if written_by_awsid(manager, &text) {
+        Existing::Ours
+    } else {
+        Existing::Foreign("a file awsid did not write")
+    })
 }
 
 fn run_inner(args: Args) -> Result<(), String> {
@@ -136,19 +175,31 @@ fn run_inner(args: Args) -> Result<(), String> {
     });
     if args.uninstall {
         let path = install_path(manager)?;
-        match std::fs::remove_file(&path) {
-            Ok(()) => {
-                println!("removed {}", path.display());
-                println!(
-                    "stop the running service with:\n{}",
-                    disable_hint(manager, &path)
-                );
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                println!("{} is not installed", path.display());
-            }
-            Err(e) => return Err(format!("removing {}: {e}", path.display())),
+        let wants = path.with_file_name("default.target.wants/awsidd.service");
+        if manager == Manager::Systemd && std::fs::symlink_metadata(&wants).is_ok() {
+            // systemctl cannot disable a unit whose file is gone: disable first.
+            return Err(format!(
+                "awsidd.service is enabled ({} exists): run `systemctl --user disable --now \
+                 awsidd` first, then this again",
+                wants.display()
+            ));
         }
+        match existing(manager, &path, None)? {
+            Existing::Nothing => {
+                println!("{} is not installed", path.display());
+                return Ok(());
+            }
+            Existing::Foreign(what) if !args.force => {
+                return Err(format!(
+                    "{} is {what}; not removing it (--force does)",
+                    path.display()
+                ))
+            }
+            _ => {}
+        }
+        std::fs::remove_file(&path).map_err(|e| format!("removing {}: {e}", path.display()))?;
+        println!("removed {}", path.display());
+        println!("then: {}", disable_hint(manager));
         return Ok(());
     }
     let text = render(manager, &daemon_abs()?)?;
@@ -157,10 +208,33 @@ fn run_inner(args: Args) -> Result<(), String> {
         return Ok(());
     }
     let path = install_path(manager)?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    match existing(manager, &path, Some(&text))? {
+        Existing::Same => {
+            println!("{} is installed and up to date", path.display());
+            println!("enable it with:\n{}", enable_hint(manager, &path));
+            return Ok(());
+        }
+        Existing::Foreign(what) if !args.force => {
+            return Err(format!(
+                "{} is {what}; not replacing it (--force does)",
+                path.display()
+            ))
+        }
+        _ => {}
     }
-    std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| format!("{} has no parent directory", path.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    // A new file renamed into place: never half written, and a symlink is replaced, not
+    // followed.
+    let tmp = dir.join(format!(".awsidd.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("writing {}: {e}", path.display())
+        })?;
     println!("wrote {}", path.display());
     println!("enable it with:\n{}", enable_hint(manager, &path));
     Ok(())

@@ -275,11 +275,11 @@ fn sso_token_and_credential_process_are_explained_offline() {
          [profile proc]\ncredential_process = /usr/bin/fetch-creds --password hunter2\n\
          [profile failing]\ncredential_process = sh -c 'echo password=hunter2 >&2; exit 1'\n",
     );
-    // sha1("corp"): the CLI's token cache file name for an sso-session.
+    // sha1("corp"): the CLI's token cache file name for an sso-session. Without a refresh
+    // token, an expired access token needs `aws sso login`.
     sb.write(
         ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json",
-        "{\"accessToken\": \"SSOACCESSTOKEN\", \"refreshToken\": \"SSOREFRESHTOKEN\", \
-         \"expiresAt\": \"2020-01-01T00:00:00Z\"}",
+        "{\"accessToken\": \"SSOACCESSTOKEN\", \"expiresAt\": \"2020-01-01T00:00:00Z\"}",
     );
     let (r, json, human) = doctor(&sb, &["--offline"], &base(&sb).set("AWS_PROFILE", "corp"));
     assert_eq!(json.code, 1, "{json:?}");
@@ -287,6 +287,7 @@ fn sso_token_and_credential_process_are_explained_offline() {
     let sso = &r["credentials"]["sso"];
     assert_eq!(sso["token"], "present", "{r}");
     assert_eq!(sso["expired"], true, "{r}");
+    assert_eq!(sso["refreshable"], false, "{r}");
     assert_eq!(sso["expires_at"], "2020-01-01T00:00:00Z");
     assert!(r["problems"]
         .to_string()
@@ -295,6 +296,15 @@ fn sso_token_and_credential_process_are_explained_offline() {
         human.stdout.contains("EXPIRED at 2020-01-01T00:00:00Z"),
         "{human:?}"
     );
+    // With a refresh token the SDK renews it: not a problem.
+    sb.write(
+        ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json",
+        "{\"accessToken\": \"SSOACCESSTOKEN\", \"refreshToken\": \"SSOREFRESHTOKEN\", \
+         \"expiresAt\": \"2020-01-01T00:00:00Z\"}",
+    );
+    let (r, json, _) = doctor(&sb, &["--offline"], &base(&sb).set("AWS_PROFILE", "corp"));
+    assert_eq!(json.code, 0, "{json:?}");
+    assert_eq!(r["credentials"]["sso"]["refreshable"], true, "{r}");
     // The token file is part of the cache key.
     assert!(r["fingerprint"]["files"]
         .to_string()

@@ -73,9 +73,11 @@ pub enum TokenState {
     Unknown,
     Missing,
     Unreadable(String),
+    /// `refreshable`: an sso-session token with a refresh token, which the SDK renews itself.
     Expires {
         at: String,
         unix: Option<i64>,
+        refreshable: bool,
     },
 }
 
@@ -241,15 +243,25 @@ pub fn explain(input: &Input<'_>) -> Explanation {
         name: name.clone(),
         from: from.to_string(),
     });
-    ex.region = var("AWS_REGION")
-        .map(|r| (r.to_string(), "AWS_REGION".to_string()))
-        .or_else(|| var("AWS_DEFAULT_REGION").map(|r| (r.into(), "AWS_DEFAULT_REGION".into())))
+    // The region STS is asked in, as the resolver picks it (the CLI's order: AWS_REGION is
+    // not one of its variables).
+    ex.region = var("AWS_DEFAULT_REGION")
+        .map(|r| (r.to_string(), "AWS_DEFAULT_REGION".to_string()))
         .or_else(|| {
             input
                 .profiles
                 .get(&name, "region")
                 .map(|r| (r.to_string(), format!("profile {name}")))
         });
+
+    if let Some(r) = var("AWS_REGION") {
+        if ex.region.as_ref().map(|(v, _)| v.as_str()) != Some(r) {
+            ex.why.push(format!(
+                "AWS_REGION={r} is set, but the AWS CLI (and awsid's STS call) use \
+                 AWS_DEFAULT_REGION or the profile's region"
+            ));
+        }
+    }
 
     // A named profile that does not exist is an error before anything else (the CLI's rule,
     // which awsid follows: environment keys do not rescue it).
@@ -460,7 +472,10 @@ fn chain(input: &Input<'_>, start: &str, ex: &mut Explanation) -> ChainEnd {
             detail,
             defined_in: input.defined_in(&current),
         };
-        if visited.len() > 1 && get("aws_access_key_id").is_some() {
+        if visited.len() > 1
+            && get("aws_access_key_id").is_some()
+            && get("aws_secret_access_key").is_some()
+        {
             ex.chain
                 .push(hop("static-keys", static_detail(input, &current)));
             return ChainEnd::Found;
@@ -557,6 +572,11 @@ fn base(input: &Input<'_>, profile: &str, ex: &mut Explanation, first: bool) -> 
         return ChainEnd::Found;
     }
     if let Some(file) = get("web_identity_token_file") {
+        if get("role_arn").is_none() {
+            ex.problems.push(format!(
+                "profile {profile} has web_identity_token_file but no role_arn"
+            ));
+        }
         let role = get("role_arn").unwrap_or("(no role_arn)");
         ex.chain.push(hop(
             "web-identity",
@@ -586,22 +606,43 @@ fn base(input: &Input<'_>, profile: &str, ex: &mut Explanation, first: bool) -> 
         if let Some(s) = session {
             detail.push_str(&format!(", sso-session {s}"));
         }
-        if session.is_some() && start_url.is_none() {
+        if let Some(s) = session {
+            if !p.config.sso_sessions.contains_key(s) {
+                ex.problems.push(format!(
+                    "profile {profile} names sso_session {s}, but there is no [sso-session {s}]"
+                ));
+            } else if start_url.is_none() {
+                ex.problems.push(format!(
+                    "profile {profile} names sso_session {s}, but [sso-session {s}] has no \
+                     sso_start_url"
+                ));
+            }
+        }
+        if sso.account.is_none() || sso.role.is_none() {
             ex.problems.push(format!(
-                "profile {profile} names sso_session {} but [sso-session {}] has no sso_start_url",
-                session.unwrap_or_default(),
-                session.unwrap_or_default()
+                "profile {profile} needs both sso_account_id and sso_role_name"
             ));
         }
         match &sso.token {
             TokenState::Missing => ex.problems.push(format!(
                 "no SSO token for profile {profile}: run `aws sso login --profile {profile}`"
             )),
-            TokenState::Expires { unix: Some(t), at } if *t <= input.now => {
-                ex.problems.push(format!(
-                    "the SSO token for profile {profile} expired at {at}: run `aws sso login \
-                     --profile {profile}`"
-                ))
+            TokenState::Expires {
+                unix: Some(t),
+                at,
+                refreshable,
+            } if *t <= input.now => {
+                if *refreshable {
+                    ex.why.push(format!(
+                        "the SSO access token expired at {at}; the SDK renews it with the \
+                         session's refresh token"
+                    ));
+                } else {
+                    ex.problems.push(format!(
+                        "the SSO token for profile {profile} expired at {at}: run `aws sso \
+                         login --profile {profile}`"
+                    ))
+                }
             }
             TokenState::Unreadable(e) => ex
                 .problems
@@ -682,12 +723,18 @@ fn sso(input: &Input<'_>, profile: &str, session: Option<&str>, url: Option<&str
         Some(f) => match std::fs::read(f) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => TokenState::Missing,
             Err(e) => TokenState::Unreadable(e.to_string()),
-            // Only `expiresAt` is read; the tokens in the file are never looked at.
+            // Only `expiresAt` is read, and whether a refresh token exists; the tokens
+            // themselves are never looked at.
             Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
                 Ok(v) => match v.get("expiresAt").and_then(|e| e.as_str()) {
                     Some(at) => TokenState::Expires {
                         at: at.to_string(),
                         unix: crate::resolve::expiry::parse_with_offset(at),
+                        // Whether one is there, not what it is.
+                        refreshable: session.is_some()
+                            && v.get("refreshToken")
+                                .and_then(|t| t.as_str())
+                                .is_some_and(|t| !t.is_empty()),
                     },
                     None => TokenState::Unreadable("no expiresAt in the token file".into()),
                 },
@@ -815,6 +862,49 @@ aws_secret_access_key = SECRETSECRET
                 ex.problems
             );
         }
+    }
+
+    #[test]
+    fn sso_tokens_with_a_refresh_token_are_renewed_not_a_problem() {
+        let home = std::env::temp_dir().join(format!("awsid-explain-{}", std::process::id()));
+        let cache = home.join(".aws/sso/cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        let file = cache.join(format!("{}.json", sha1_hex("corp")));
+        let vars: BTreeMap<String, String> = [("AWS_PROFILE".to_string(), "sso".to_string())]
+            .into_iter()
+            .collect();
+        let p = profiles(CONFIG);
+        let explain_now = || {
+            explain(&Input {
+                vars: &vars,
+                profile_override: None,
+                profiles: &p,
+                config_file: None,
+                credentials_file: None,
+                home: Some(&home),
+                now: 1_700_000_000,
+            })
+        };
+        std::fs::write(
+            &file,
+            r#"{"accessToken": "A", "refreshToken": "R", "expiresAt": "2020-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        let ex = explain_now();
+        assert!(ex.problems.is_empty(), "{:?}", ex.problems);
+        assert!(ex.why.iter().any(|w| w.contains("refresh token")));
+        std::fs::write(
+            &file,
+            r#"{"accessToken": "A", "expiresAt": "2020-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        let ex = explain_now();
+        assert!(
+            ex.problems[0].contains("aws sso login"),
+            "{:?}",
+            ex.problems
+        );
+        std::fs::remove_dir_all(&home).unwrap();
     }
 
     #[test]

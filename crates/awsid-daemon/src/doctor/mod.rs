@@ -434,7 +434,7 @@ enum Asked {
 
 /// One request to the running daemon (plain blocking socket; this is a one-shot process).
 fn ask(socket: &Path, req: &Request, timeout: Duration) -> std::io::Result<Asked> {
-    let mut s = std::os::unix::net::UnixStream::connect(socket)?;
+    let mut s = connect(socket, Duration::from_secs(3))?;
     s.set_read_timeout(Some(timeout))?;
     s.set_write_timeout(Some(Duration::from_secs(5)))?;
     frame::write_frame(&mut s, &codec::encode(req))?;
@@ -452,6 +452,22 @@ fn ask(socket: &Path, req: &Request, timeout: Duration) -> std::io::Result<Asked
         return Ok(Asked::Other(resp.version));
     }
     Ok(Asked::Ours(resp.body))
+}
+
+/// Connects within `limit`: a daemon that stopped accepting (its backlog full) would block
+/// `connect` itself. On time-out the connecting thread is left behind; this process ends soon.
+fn connect(socket: &Path, limit: Duration) -> std::io::Result<std::os::unix::net::UnixStream> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = socket.to_owned();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::os::unix::net::UnixStream::connect(path));
+    });
+    rx.recv_timeout(limit).unwrap_or_else(|_| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the daemon does not accept connections",
+        ))
+    })
 }
 
 type Who = Result<(String, String, String), String>;

@@ -49,13 +49,23 @@ fn token_text(t: &TokenState, now: i64) -> String {
         TokenState::Unknown => "unknown (no sso_start_url or sso_session)".into(),
         TokenState::Missing => "missing: run `aws sso login`".into(),
         TokenState::Unreadable(e) => format!("unreadable ({e})"),
-        TokenState::Expires { at, unix: Some(u) } if *u <= now => {
-            format!("EXPIRED at {at} ({})", duration_words(u - now))
-        }
-        TokenState::Expires { at, unix: Some(u) } => {
-            format!("valid until {at} ({})", duration_words(u - now))
-        }
-        TokenState::Expires { at, unix: None } => format!("expires at {at}"),
+        TokenState::Expires {
+            at,
+            unix: Some(u),
+            refreshable,
+        } if *u <= now => format!(
+            "EXPIRED at {at} ({}){}",
+            duration_words(u - now),
+            if *refreshable {
+                "; renewed with the session's refresh token"
+            } else {
+                ""
+            }
+        ),
+        TokenState::Expires {
+            at, unix: Some(u), ..
+        } => format!("valid until {at} ({})", duration_words(u - now)),
+        TokenState::Expires { at, unix: None, .. } => format!("expires at {at}"),
     }
 }
 
@@ -167,7 +177,7 @@ pub fn human(r: &Report) -> String {
                 "cache" => "by awsidd, from its cache",
                 "sts-via-daemon" => "by awsidd, which asked STS",
                 "nobody" => "by nobody: the profile does not exist",
-                _ => "by STS directly (awsidd is not running, or is another build)",
+                _ => "by STS directly (awsidd is not running, not this build, or not trusted)",
             },
         );
         out.push('\n');
@@ -327,13 +337,20 @@ fn path(p: &Path) -> Value {
 pub fn json(r: &Report) -> String {
     let c = &r.credentials;
     let sso = c.sso.as_ref().map(|s| {
-        let (state, expires_at, expired) = match &s.token {
-            TokenState::Unknown => ("unknown", None, None),
-            TokenState::Missing => ("missing", None, None),
-            TokenState::Unreadable(_) => ("unreadable", None, None),
-            TokenState::Expires { at, unix } => {
-                ("present", Some(at.clone()), unix.map(|u| u <= r.now))
-            }
+        let (state, expires_at, expired, refreshable) = match &s.token {
+            TokenState::Unknown => ("unknown", None, None, None),
+            TokenState::Missing => ("missing", None, None, None),
+            TokenState::Unreadable(_) => ("unreadable", None, None, None),
+            TokenState::Expires {
+                at,
+                unix,
+                refreshable,
+            } => (
+                "present",
+                Some(at.clone()),
+                unix.map(|u| u <= r.now),
+                Some(*refreshable),
+            ),
         };
         json!({
             "profile": s.profile,
@@ -345,6 +362,7 @@ pub fn json(r: &Report) -> String {
             "token": state,
             "expires_at": expires_at,
             "expired": expired,
+            "refreshable": refreshable,
         })
     });
     let credentials = json!({

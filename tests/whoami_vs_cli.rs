@@ -142,6 +142,25 @@ fn profiles_precedence_and_missing_profiles() {
         assert_eq!(out.code, 253);
     }
 
+    // A role chain whose source_profile is missing: the CLI's error (the SDK alone would go on
+    // to instance metadata), unless keys in the environment come first.
+    let config = sb.home.join(".aws/config");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}\n[profile dangling]\nrole_arn = arn:aws:iam::222222222222:role/admin\nsource_profile = nobody\n"),
+    )
+    .unwrap();
+    let out = same_as_cli(&sb, &[], &v.clone().set("AWS_PROFILE", "dangling"));
+    assert_eq!(
+        out.stderr,
+        "\nThe source_profile \"nobody\" referenced in the profile \"dangling\" does not exist.\n"
+    );
+    assert_eq!(out.code, 253);
+    let out = same_as_cli(&sb, &[], &keys.clone().set("AWS_PROFILE", "dangling"));
+    assert_eq!(out.code, 0);
+    std::fs::write(&config, text).unwrap();
+
     // The profile's `output` setting, and AWS_DEFAULT_OUTPUT above it.
     same_as_cli(&sb, &[], &v.clone().set("AWS_PROFILE", "tabular"));
     let out = same_as_cli(

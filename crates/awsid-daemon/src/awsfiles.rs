@@ -166,6 +166,50 @@ impl Profiles {
     }
 }
 
+impl Profiles {
+    /// The error the AWS CLI stops with before asking anyone, for a profile chosen by name
+    /// (`named`) that provides the credentials: the profile itself missing, or a
+    /// `source_profile` in its role chain missing. Returns the missing profile's name and the
+    /// CLI's message. (The SDK alone would go on to other sources, such as instance metadata.)
+    pub fn cli_error(&self, profile: &str, named: bool) -> Option<(String, String)> {
+        if !self.exists(profile) {
+            return named.then(|| {
+                (
+                    profile.to_string(),
+                    format!("The config profile ({profile}) could not be found"),
+                )
+            });
+        }
+        let mut seen = vec![profile];
+        let mut current = profile;
+        while seen.len() < 32 {
+            let chained = self.get(current, "role_arn").is_some()
+                && self.get(current, "web_identity_token_file").is_none()
+                && self.get(current, "credential_source").is_none();
+            let next = match self.get(current, "source_profile") {
+                Some(next) if chained && next != current => next,
+                _ => return None,
+            };
+            if !self.exists(next) {
+                return Some((
+                    next.to_string(),
+                    format!(
+                        "The source_profile \"{next}\" referenced in the profile \"{current}\" \
+                         does not exist."
+                    ),
+                ));
+            }
+            // Static keys end the chain after its first hop, as in the SDK.
+            if self.get(next, "aws_access_key_id").is_some() || seen.contains(&next) {
+                return None;
+            }
+            seen.push(next);
+            current = next;
+        }
+        None
+    }
+}
+
 /// Files and traits of a profile chain that the fingerprint must cover.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Dependencies {
@@ -286,6 +330,38 @@ credential_process = /bin/creds
         assert!(!d.opaque);
         assert!(p.dependencies("proc", Some(home)).opaque);
         assert!(p.dependencies("admin", Some(home)).files.is_empty());
+    }
+
+    #[test]
+    fn the_clis_profile_errors() {
+        let p = Profiles {
+            config: Arc::new(parse(
+                "[profile dangling]\nrole_arn = r\nsource_profile = nobody\n\
+                 [profile deep]\nrole_arn = r\nsource_profile = dangling\n\
+                 [profile ok]\nrole_arn = r\nsource_profile = alice\n\
+                 [profile env]\nrole_arn = r\ncredential_source = Environment\n",
+                FileKind::Config,
+            )),
+            credentials: Arc::new(parse(
+                "[alice]\naws_access_key_id = A\n",
+                FileKind::Credentials,
+            )),
+        };
+        assert_eq!(
+            p.cli_error("nosuch", true).unwrap().1,
+            "The config profile (nosuch) could not be found"
+        );
+        assert_eq!(p.cli_error("default", false), None);
+        for (profile, referrer) in [("dangling", "dangling"), ("deep", "dangling")] {
+            let (missing, message) = p.cli_error(profile, true).unwrap();
+            assert_eq!(missing, "nobody");
+            assert_eq!(
+                message,
+                format!("The source_profile \"nobody\" referenced in the profile \"{referrer}\" does not exist.")
+            );
+        }
+        assert_eq!(p.cli_error("ok", true), None);
+        assert_eq!(p.cli_error("env", true), None);
     }
 
     #[test]

@@ -361,17 +361,11 @@ pub fn explain(input: &Input<'_>) -> Explanation {
                 return ex;
             }
             ChainEnd::Empty => {
-                if named {
-                    ex.source = "invalid";
-                    ex.summary = format!("profile {name} (from {from}) holds no credentials");
-                    ex.problems.push(format!(
-                        "profile {name} has no credentials (no keys, role_arn, sso_*, \
-                         credential_process or web_identity_token_file)"
-                    ));
-                    return ex;
-                }
-                ex.why
-                    .push("the [default] profile holds no credentials: the chain goes on".into());
+                // Not an error for the CLI or the SDK: they go on down the chain.
+                ex.why.push(format!(
+                    "profile {name} holds no credentials (no keys, role_arn, sso_*, \
+                     credential_process or web_identity_token_file): the chain goes on"
+                ));
             }
         }
     }
@@ -936,11 +930,22 @@ aws_secret_access_key = SECRETSECRET
 
     #[test]
     fn broken_chains_are_problems() {
-        for name in ["loop1", "dangling", "empty"] {
+        for name in ["loop1", "dangling"] {
             let ex = run(&[("AWS_PROFILE", name)], None, CONFIG);
             assert_eq!(ex.source, "invalid", "{name}");
             assert!(!ex.problems.is_empty(), "{name}");
         }
+        // A profile without credentials is passed over, as by the CLI and the SDK.
+        let ex = run(
+            &[
+                ("AWS_PROFILE", "empty"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ],
+            None,
+            CONFIG,
+        );
+        assert_eq!(ex.source, "none");
+        assert!(ex.why.iter().any(|w| w.contains("the chain goes on")));
         let ex = run(&[("AWS_PROFILE", "nosuch")], None, CONFIG);
         assert_eq!(ex.source, "profile-not-found");
         assert!(ex.known_profiles.contains(&"alice".to_string()));

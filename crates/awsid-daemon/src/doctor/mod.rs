@@ -197,7 +197,7 @@ fn gather(args: &Args) -> Report {
     let var = |n: &str| vars.get(n).filter(|v| !v.is_empty()).cloned();
     let home = var("HOME").map(PathBuf::from);
 
-    let (credentials, fingerprint) = timed(&mut steps, "credentials", || {
+    let (credentials, fingerprint, cli_error) = timed(&mut steps, "credentials", || {
         let (config_file, credentials_file) = shared_files(var, home.as_deref());
         let none = PathBuf::new();
         let files = FileCache::default();
@@ -249,7 +249,16 @@ fn gather(args: &Args) -> Report {
             includes_path: deps.opaque,
             profile_override: args.profile.clone(),
         };
-        (ex, fp)
+        // The error the CLI (and the daemon) stops with before any lookup, as handler::plan
+        // decides it.
+        let env_keys = args.profile.is_none()
+            && var("AWS_ACCESS_KEY_ID").is_some()
+            && var("AWS_SECRET_ACCESS_KEY").is_some();
+        let cli_error = ex.profile.as_ref().and_then(|p| {
+            let (missing, message) = profiles.cli_error(&p.name, p.from != "default")?;
+            (!env_keys || missing == p.name).then_some(message)
+        });
+        (ex, fp, cli_error)
     });
     problems.extend(credentials.problems.iter().cloned());
 
@@ -287,10 +296,7 @@ fn gather(args: &Args) -> Report {
         None
     } else {
         let started = Instant::now();
-        let missing = (credentials.source == "profile-not-found")
-            .then(|| credentials.profile.as_ref().map(|p| p.name.clone()))
-            .flatten();
-        let (answered_by, result) = identity(&daemon, env, args.profile.as_deref(), missing);
+        let (answered_by, result) = identity(&daemon, env, args.profile.as_deref(), cli_error);
         steps.push(("identity", started.elapsed()));
         if let Err(e) = &result {
             problems.push(format!("no identity: {e}"));
@@ -478,7 +484,7 @@ fn identity(
     daemon: &DaemonState,
     env: Env,
     profile: Option<&str>,
-    missing_profile: Option<String>,
+    cli_error: Option<String>,
 ) -> (&'static str, Who) {
     if let Running::Yes(before) = &daemon.running {
         let mut req = WhoamiRequest {
@@ -527,11 +533,11 @@ fn identity(
     }
     // A named profile that does not exist is the CLI's error, decided before any lookup (the
     // SDK alone would go on to other sources).
-    if let Some(name) = missing_profile {
+    if let Some(message) = cli_error {
         let failure = awsid_proto::msg::Failure {
             kind: awsid_proto::msg::FailureKind::ProfileNotFound,
             code: None,
-            message: format!("The config profile ({name}) could not be found"),
+            message,
         };
         return ("nobody", Err(safe_error(&crate::render::failure(&failure))));
     }

@@ -176,7 +176,9 @@ pub fn human(r: &Report) -> String {
             match id.answered_by {
                 "cache" => "by awsidd, from its cache",
                 "sts-via-daemon" => "by awsidd, which asked STS",
-                "nobody" => "by nobody: the profile does not exist",
+                "nobody" => {
+                    "by nobody: a profile it needs does not exist (the AWS CLI stops there too)"
+                }
                 _ => "by STS directly (awsidd is not running, not this build, or not trusted)",
             },
         );

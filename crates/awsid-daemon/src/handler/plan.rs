@@ -27,9 +27,11 @@ pub struct Plan {
     pub selects_credentials: bool,
 }
 
-/// A named profile that does not exist.
+/// A named profile that does not exist, or one its role chain needs (the CLI's errors).
 pub struct ProfileNotFound {
     pub profile: String,
+    /// The CLI's words for it.
+    pub message: String,
     pub files: Vec<PathBuf>,
     pub facts: Facts,
 }
@@ -126,9 +128,19 @@ pub fn plan(
         alias: None,
     };
 
-    if named.is_some() && !profiles.exists(&profile) {
+    // Keys in the environment come before a profile's role chain (not before a missing
+    // profile, and never with --profile, which drops them).
+    let env_keys = profile_override.is_none()
+        && var("AWS_ACCESS_KEY_ID").is_some()
+        && var("AWS_SECRET_ACCESS_KEY").is_some();
+    let error = match profiles.cli_error(&profile, named.is_some()) {
+        Some((missing, message)) if !env_keys || missing == profile => Some((missing, message)),
+        _ => None,
+    };
+    if let Some((missing, message)) = error {
         return Err(Box::new(ProfileNotFound {
-            profile,
+            profile: missing,
+            message,
             files,
             facts,
         }));

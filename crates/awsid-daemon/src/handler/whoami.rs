@@ -17,7 +17,7 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
             return Reply::Whoami(render::failure(&Failure {
                 kind: FailureKind::ProfileNotFound,
                 code: None,
-                message: format!("The config profile ({}) could not be found", nf.profile),
+                message: nf.message.clone(),
             }))
         }
     };

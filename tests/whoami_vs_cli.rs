@@ -141,6 +141,18 @@ fn profiles_precedence_and_missing_profiles() {
         assert_eq!(out.stderr, "\nThe config profile () could not be found\n");
         assert_eq!(out.code, 253);
     }
+    // AWS_CONFIG_FILE set to an empty string means no config file, not the default one.
+    let out = same_as_cli(
+        &sb,
+        &[],
+        &v.clone()
+            .set("AWS_PROFILE", "admin")
+            .set("AWS_CONFIG_FILE", ""),
+    );
+    assert_eq!(
+        out.stderr,
+        "\nThe config profile (admin) could not be found\n"
+    );
 
     // A role chain whose source_profile is missing: the CLI's error (the SDK alone would go on
     // to instance metadata), unless keys in the environment come first.

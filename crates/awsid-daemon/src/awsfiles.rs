@@ -220,15 +220,17 @@ pub struct Dependencies {
 }
 
 /// The config and credentials files: `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`
-/// (`~/` expanded), else `~/.aws/config` and `~/.aws/credentials`.
+/// (`~/` expanded), else `~/.aws/config` and `~/.aws/credentials`. `var` gives a variable's
+/// value even when empty: set to an empty string, such a variable means no file at all (as in
+/// the CLI), not the default one.
 pub fn shared_files(
     var: impl Fn(&str) -> Option<String>,
     home: Option<&Path>,
 ) -> (Option<PathBuf>, Option<PathBuf>) {
-    let file_or = |name: &str, default: &str| {
-        var(name)
-            .map(|p| expand_tilde(&p, home))
-            .or_else(|| home.map(|h| h.join(".aws").join(default)))
+    let file_or = |name: &str, default: &str| match var(name) {
+        Some(p) if p.is_empty() => None,
+        Some(p) => Some(expand_tilde(&p, home)),
+        None => home.map(|h| h.join(".aws").join(default)),
     };
     (
         file_or("AWS_CONFIG_FILE", "config"),

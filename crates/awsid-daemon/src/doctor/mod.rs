@@ -198,7 +198,8 @@ fn gather(args: &Args) -> Report {
     let home = var("HOME").map(PathBuf::from);
 
     let (credentials, fingerprint, cli_error) = timed(&mut steps, "credentials", || {
-        let (config_file, credentials_file) = shared_files(var, home.as_deref());
+        let (config_file, credentials_file) =
+            shared_files(|n| vars.get(n).cloned(), home.as_deref());
         let none = PathBuf::new();
         let files = FileCache::default();
         let profiles = files.profiles(

@@ -91,7 +91,7 @@ pub fn plan(
         .or_else(|| set("AWS_DEFAULT_PROFILE"))
         .or_else(|| set("AWS_PROFILE"));
     let profile = named.clone().unwrap_or_else(|| "default".to_string());
-    let (config, credentials) = shared_files(var, home.as_deref());
+    let (config, credentials) = shared_files(set, home.as_deref());
     let none = PathBuf::new();
     let profiles = d.files.profiles(
         config.as_ref().unwrap_or(&none),

@@ -35,6 +35,9 @@ const ENV_CREDENTIALS: &[&[u8]] = &[
 
 /// The child's environment: the client's, with the CLI's profile rules applied.
 pub fn child_env(mut env: Env, profile_override: Option<&str>) -> Env {
+    // The SDK also takes the secret from SECRET_ACCESS_KEY; the CLI does not, and neither does
+    // awsid's fingerprint.
+    env.retain(|(k, _)| k != b"SECRET_ACCESS_KEY");
     let default_profile = env
         .iter()
         .find(|(k, v)| k == b"AWS_DEFAULT_PROFILE" && !v.is_empty())
@@ -148,5 +151,15 @@ mod tests {
         );
         assert_eq!(get(&e, "AWS_ACCESS_KEY_ID"), Some(&b"AKIA"[..]));
         assert_eq!(get(&e, "AWS_PROFILE"), Some(&b"a"[..]));
+    }
+
+    #[test]
+    fn the_sdks_extra_secret_variable_is_not_passed_on() {
+        let e = child_env(
+            env(&[("AWS_ACCESS_KEY_ID", "AKIA"), ("SECRET_ACCESS_KEY", "s")]),
+            None,
+        );
+        assert_eq!(get(&e, "SECRET_ACCESS_KEY"), None);
+        assert_eq!(get(&e, "AWS_ACCESS_KEY_ID"), Some(&b"AKIA"[..]));
     }
 }

@@ -52,6 +52,21 @@ pub fn absolutize(name: &[u8], value: Vec<u8>, cwd: Option<&[u8]>) -> Vec<u8> {
     }
 }
 
+/// This process's environment as a request carries it: the fingerprint variables only, or all
+/// of it (`full`, after the daemon reported a miss), relative file paths made absolute.
+pub fn current(full: bool) -> crate::msg::Env {
+    use std::os::unix::ffi::OsStrExt;
+    let cwd = std::env::current_dir().ok();
+    let cwd = cwd.as_ref().map(|c| c.as_os_str().as_bytes());
+    std::env::vars_os()
+        .filter(|(k, _)| full || is_fingerprint_var(k.as_bytes()))
+        .map(|(k, v)| {
+            let v = absolutize(k.as_bytes(), v.as_bytes().to_vec(), cwd);
+            (k.as_bytes().to_vec(), v)
+        })
+        .collect()
+}
+
 /// Whether a variable is part of the fingerprint inputs.
 pub fn is_fingerprint_var(name: &[u8]) -> bool {
     PREFIXES.iter().any(|p| name.starts_with(p)) || EXACT.contains(&name)

@@ -129,6 +129,40 @@ impl Response {
     }
 }
 
+/// A reply as a client reads it.
+pub enum Answer {
+    Ours(Response),
+    /// A daemon of another build (protocol or version) answered: which.
+    OtherVersion(String),
+}
+
+/// Reads one reply frame. A reply of another protocol or version is told apart before its
+/// body is decoded, so that a client can replace that daemon.
+pub fn read_answer(r: &mut impl std::io::Read) -> std::io::Result<Answer> {
+    use crate::frame;
+    let mut h = [0u8; frame::HEADER_LEN];
+    r.read_exact(&mut h)?;
+    let header = frame::parse_header(&h).map_err(std::io::Error::from)?;
+    if header.version != crate::PROTOCOL_VERSION {
+        return Ok(Answer::OtherVersion(format!(
+            "speaking protocol {}",
+            header.version
+        )));
+    }
+    let mut payload = vec![0u8; header.len as usize];
+    r.read_exact(&mut payload)?;
+    let resp: Response = crate::codec::decode(&payload).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("bad reply from awsidd: {e}"),
+        )
+    })?;
+    if resp.version != crate::VERSION {
+        return Ok(Answer::OtherVersion(resp.version));
+    }
+    Ok(Answer::Ours(resp))
+}
+
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub enum Reply {
     Whoami(WhoamiReply),

@@ -2,33 +2,17 @@
 //! restart it once when it is another build.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use awsid_proto::envvars::{absolutize, is_fingerprint_var};
-use awsid_proto::frame::{self, HEADER_LEN};
-use awsid_proto::msg::{Env, Reply, Request, Response};
+use awsid_proto::frame;
+use awsid_proto::msg::{Answer, Reply, Request};
 use awsid_proto::runtime::{self, DirError};
-use awsid_proto::{codec, PROTOCOL_VERSION, VERSION};
+use awsid_proto::{codec, VERSION};
 use interprocess::local_socket::{prelude::*, GenericFilePath, Stream};
 
 use crate::spawn;
-
-/// This process's environment for a request: the fingerprint variables only, or all of it
-/// (`full`, after the daemon reported a miss). Relative file paths are made absolute.
-pub fn env(full: bool) -> Env {
-    use std::os::unix::ffi::OsStrExt;
-    let cwd = std::env::current_dir().ok();
-    let cwd = cwd.as_ref().map(|c| c.as_os_str().as_bytes());
-    std::env::vars_os()
-        .filter(|(k, _)| full || is_fingerprint_var(k.as_bytes()))
-        .map(|(k, v)| {
-            let v = absolutize(k.as_bytes(), v.as_bytes().to_vec(), cwd);
-            (k.as_bytes().to_vec(), v)
-        })
-        .collect()
-}
 
 #[derive(Debug)]
 pub enum ClientError {
@@ -70,13 +54,6 @@ impl From<io::Error> for ClientError {
     fn from(e: io::Error) -> Self {
         ClientError::Io(e)
     }
-}
-
-/// What came back on a connection.
-pub enum Answer {
-    Ours(Response),
-    /// A daemon of another build (protocol or version) answered.
-    OtherVersion(String),
 }
 
 pub struct Client {
@@ -142,7 +119,7 @@ impl Client {
             Err(e) => return Err(e.into()),
         };
         frame::write_frame(&mut stream, &codec::encode(req))?;
-        read_answer(&mut stream)
+        Ok(awsid_proto::msg::read_answer(&mut stream)?)
     }
 
     /// Sends a request; starts the daemon if nobody answers and `autostart`; restarts a daemon
@@ -193,26 +170,4 @@ impl Client {
             self.socket.display()
         )))
     }
-}
-
-fn read_answer(stream: &mut Stream) -> Result<Answer, ClientError> {
-    use std::io::Read;
-    let mut h = [0u8; HEADER_LEN];
-    stream.read_exact(&mut h)?;
-    let header = frame::parse_header(&h).map_err(io::Error::from)?;
-    if header.version != PROTOCOL_VERSION {
-        return Ok(Answer::OtherVersion(format!(
-            "speaking protocol {}",
-            header.version
-        )));
-    }
-    let mut payload = vec![0u8; header.len as usize];
-    stream.read_exact(&mut payload)?;
-    let resp: Response = codec::decode(&payload)
-        .map_err(|e| ClientError::Protocol(format!("bad reply from awsidd: {e}")))?;
-    let _ = stream.flush();
-    if resp.version != VERSION {
-        return Ok(Answer::OtherVersion(resp.version));
-    }
-    Ok(Answer::Ours(resp))
 }

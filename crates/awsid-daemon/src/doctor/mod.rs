@@ -11,18 +11,22 @@ pub mod explain;
 mod report;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use awsid_proto::envvars::{absolutize, is_fingerprint_var};
-use awsid_proto::frame::{self, HEADER_LEN};
-use awsid_proto::msg::{Env, Reply, Request, ResolveOutcome, Response, Status, WhoamiRequest};
-use awsid_proto::{codec, runtime, PROTOCOL_VERSION, VERSION};
+use awsid_proto::envvars::{self, is_fingerprint_var};
+use awsid_proto::frame;
+use awsid_proto::msg::{
+    read_answer, Answer, Env, Reply, Request, ResolveOutcome, Status, WhoamiRequest,
+};
+use awsid_proto::{codec, runtime, VERSION};
 
 use crate::awsfiles::shared_files;
+use crate::fingerprint::Key;
+use crate::handler::plan::plan_with;
 use crate::state::FileCache;
 
 const USAGE: &str = "\
@@ -165,18 +169,10 @@ fn timed<T>(
     out
 }
 
-/// This process's environment as a client would send it (relative file variables made
-/// absolute), and as text for the explanation.
+/// This process's environment as a client sends it on a miss, and as text for the
+/// explanation.
 fn environment() -> (Env, BTreeMap<String, String>) {
-    use std::os::unix::ffi::OsStrExt;
-    let cwd = std::env::current_dir().ok();
-    let cwd = cwd.as_ref().map(|c| c.as_os_str().as_bytes());
-    let env: Env = std::env::vars_os()
-        .map(|(k, v)| {
-            let v = absolutize(k.as_bytes(), v.as_bytes().to_vec(), cwd);
-            (k.as_bytes().to_vec(), v)
-        })
-        .collect();
+    let env = envvars::current(true);
     let text = env
         .iter()
         .map(|(k, v)| {
@@ -215,29 +211,18 @@ fn gather(args: &Args) -> Report {
             home: home.as_deref(),
             now,
         });
-        // The same inputs the daemon hashes (see handler::plan).
-        let mut watched: Vec<PathBuf> = config_file.into_iter().chain(credentials_file).collect();
-        let deps = profiles.dependencies(
-            &ex.profile
-                .as_ref()
-                .map(|p| p.name.clone())
-                .unwrap_or_default(),
-            home.as_deref(),
-        );
-        watched.extend(deps.files);
-        for name in [
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-        ] {
-            if let Some(p) = var(name) {
-                watched.push(crate::awsfiles::expand_tilde(&p, home.as_deref()));
-            }
-        }
+        // What the daemon decides for this environment: the files in the fingerprint, and
+        // the CLI's profile error that stops a request before any lookup.
+        let planned = plan_with(&files, &Key::random(), None, &env, args.profile.as_deref());
+        let (watched, opaque, cli_error) = match planned {
+            Ok(p) => (p.files, p.opaque, None),
+            Err(nf) => (nf.files, false, Some(nf.message)),
+        };
         let fp = FingerprintInputs {
             variables: vars
                 .keys()
                 .filter(|k| is_fingerprint_var(k.as_bytes()))
-                .filter(|k| k.as_str() != "PATH" || deps.opaque)
+                .filter(|k| k.as_str() != "PATH" || opaque)
                 .cloned()
                 .collect(),
             files: watched
@@ -247,18 +232,9 @@ fn gather(args: &Args) -> Report {
                     (f, exists)
                 })
                 .collect(),
-            includes_path: deps.opaque,
+            includes_path: opaque,
             profile_override: args.profile.clone(),
         };
-        // The error the CLI (and the daemon) stops with before any lookup, as handler::plan
-        // decides it.
-        let env_keys = args.profile.is_none()
-            && var("AWS_ACCESS_KEY_ID").is_some()
-            && var("AWS_SECRET_ACCESS_KEY").is_some();
-        let cli_error = ex.profile.as_ref().and_then(|p| {
-            let (missing, message) = profiles.cli_error(&p.name, p.from != "default")?;
-            (!env_keys || missing == p.name).then_some(message)
-        });
         (ex, fp, cli_error)
     });
     problems.extend(credentials.problems.iter().cloned());
@@ -445,20 +421,10 @@ fn ask(socket: &Path, req: &Request, timeout: Duration) -> std::io::Result<Asked
     s.set_read_timeout(Some(timeout))?;
     s.set_write_timeout(Some(Duration::from_secs(5)))?;
     frame::write_frame(&mut s, &codec::encode(req))?;
-    let mut h = [0u8; HEADER_LEN];
-    s.read_exact(&mut h)?;
-    let header = frame::parse_header(&h).map_err(std::io::Error::from)?;
-    if header.version != PROTOCOL_VERSION {
-        return Ok(Asked::Other(format!("(protocol {})", header.version)));
-    }
-    let mut payload = vec![0u8; header.len as usize];
-    s.read_exact(&mut payload)?;
-    let resp: Response = codec::decode(&payload)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.0))?;
-    if resp.version != VERSION {
-        return Ok(Asked::Other(resp.version));
-    }
-    Ok(Asked::Ours(resp.body))
+    Ok(match read_answer(&mut s)? {
+        Answer::Ours(resp) => Asked::Ours(resp.body),
+        Answer::OtherVersion(v) => Asked::Other(v),
+    })
 }
 
 /// Connects within `limit`: a daemon that stopped accepting (its backlog full) would block
@@ -568,9 +534,6 @@ fn parse_whoami_json(text: &str) -> Who {
 
 /// Resolves in a resolver child, as the daemon would, without the daemon.
 fn direct(env: Env, profile: Option<&str>) -> Who {
-    if profile.is_none() && env.is_empty() {
-        return Err("empty environment".into());
-    }
     let exe = match std::env::var_os("AWSID_RESOLVER").filter(|v| !v.is_empty()) {
         Some(p) => PathBuf::from(p),
         None => std::env::current_exe().map_err(|e| e.to_string())?,

@@ -1,7 +1,7 @@
 //! Serving one request: fingerprint ([`plan`]), cache, single-flight resolution, rendering
 //! ([`whoami`], [`prompt`]).
 
-mod plan;
+pub mod plan;
 mod prompt;
 mod whoami;
 

@@ -2,16 +2,16 @@
 //! format, and the facts a prompt shows beside the identity.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use awsid_proto::envvars::is_fingerprint_var;
 use awsid_proto::msg::Env;
 
 use crate::awsfiles::{expand_tilde, shared_files};
-use crate::fingerprint::{self, is_racy, Inputs};
+use crate::fingerprint::{self, is_racy, Inputs, Key};
 use crate::prompt::{arn, Facts};
-use crate::state::Daemon;
+use crate::state::{Daemon, FileCache};
 
 pub struct Plan {
     pub fingerprint: fingerprint::Fingerprint,
@@ -68,6 +68,18 @@ pub fn plan(
     env: &Env,
     profile_override: Option<&str>,
 ) -> Result<Plan, Box<ProfileNotFound>> {
+    plan_with(&d.files, &d.key, d.home.as_deref(), env, profile_override)
+}
+
+/// [`plan`] from its parts: the parsed-files cache, the fingerprint key, and the HOME to use
+/// when the client sends none (`awsid doctor` plans with its own).
+pub fn plan_with(
+    files_cache: &FileCache,
+    key: &Key,
+    default_home: Option<&Path>,
+    env: &Env,
+    profile_override: Option<&str>,
+) -> Result<Plan, Box<ProfileNotFound>> {
     let mut vars: BTreeMap<Vec<u8>, Vec<u8>> = env
         .iter()
         .filter(|(k, _)| is_fingerprint_var(k))
@@ -78,7 +90,9 @@ pub fn plan(
             .filter(|v| !v.is_empty())
             .map(|v| String::from_utf8_lossy(v).into_owned())
     };
-    let home = var("HOME").map(PathBuf::from).or_else(|| d.home.clone());
+    let home = var("HOME")
+        .map(PathBuf::from)
+        .or_else(|| default_home.map(Path::to_owned));
     // The CLI's profile: --profile, else the first of AWS_DEFAULT_PROFILE and AWS_PROFILE that is
     // set, even to an empty string (which names no profile: an error, as in the CLI, not the
     // default profile). A named profile must exist.
@@ -93,7 +107,7 @@ pub fn plan(
     let profile = named.clone().unwrap_or_else(|| "default".to_string());
     let (config, credentials) = shared_files(set, home.as_deref());
     let none = PathBuf::new();
-    let profiles = d.files.profiles(
+    let profiles = files_cache.profiles(
         config.as_ref().unwrap_or(&none),
         credentials.as_ref().unwrap_or(&none),
     );
@@ -159,7 +173,7 @@ pub fn plan(
         .or_else(|| profiles.get(&profile, "output").map(str::to_string))
         .unwrap_or_else(|| "json".to_string());
     let fingerprint = fingerprint::compute(
-        &d.key,
+        key,
         &Inputs {
             vars: &vars,
             include_path: deps.opaque,

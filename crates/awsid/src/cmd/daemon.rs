@@ -1,8 +1,8 @@
 //! `awsid daemon start|stop|status|restart`.
 
-use awsid_proto::msg::{Reply, Request, Status};
+use awsid_proto::msg::{Answer, Reply, Request, Status};
 
-use crate::client::{Answer, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::spawn;
 
 #[derive(clap::Subcommand)]

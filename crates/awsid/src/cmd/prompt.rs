@@ -7,10 +7,11 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use awsid_proto::envvars;
 use awsid_proto::msg::{PromptReply, PromptRequest, Reply, Request, Shell};
 use awsid_proto::runtime;
 
-use crate::client::{env, Client};
+use crate::client::Client;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum ShellArg {
@@ -45,7 +46,7 @@ fn ask(shell: Shell, budget: Duration) -> Option<PromptReply> {
     let mut client = Client::new().ok()?;
     client.deadline = Some(started + budget);
     let mut req = PromptRequest {
-        env: env(false),
+        env: envvars::current(false),
         full_env: false,
         shell,
         budget_ms: budget.as_millis() as u32,
@@ -57,7 +58,7 @@ fn ask(shell: Shell, budget: Duration) -> Option<PromptReply> {
         match client.request(&Request::Prompt(req.clone()), true).ok()? {
             Reply::Prompt(p) => return Some(p),
             Reply::NeedEnv if !req.full_env => {
-                req.env = env(true);
+                req.env = envvars::current(true);
                 req.full_env = true;
             }
             _ => return None,

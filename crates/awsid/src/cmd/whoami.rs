@@ -6,9 +6,10 @@
 use std::io::Write;
 use std::time::Duration;
 
+use awsid_proto::envvars;
 use awsid_proto::msg::{Reply, Request, WhoamiRequest};
 
-use crate::client::{env, Client};
+use crate::client::Client;
 
 /// Print the AWS identity this shell acts as, like `aws sts get-caller-identity`.
 ///
@@ -59,7 +60,7 @@ pub fn run(args: Args) -> u8 {
     };
     client.read_timeout = timeout + Duration::from_secs(2);
     let mut req = WhoamiRequest {
-        env: env(false),
+        env: envvars::current(false),
         full_env: false,
         profile: args.profile,
         output: args.output,
@@ -80,7 +81,7 @@ pub fn run(args: Args) -> u8 {
                 return answer.exit_code;
             }
             Ok(Reply::NeedEnv) if !req.full_env => {
-                req.env = env(true);
+                req.env = envvars::current(true);
                 req.full_env = true;
             }
             Ok(Reply::Error(e)) => return super::fail(format!("awsidd: {e}")),

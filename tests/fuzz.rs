@@ -68,6 +68,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     let whoami = Request::Whoami(WhoamiRequest {
         env: env.clone(),
         full_env: false,
+        cwd: None,
         profile: Some("dev".into()),
         output: Some("table".into()),
         query: Some("Account".into()),
@@ -77,6 +78,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     let prompt = Request::Prompt(PromptRequest {
         env,
         full_env: false,
+        cwd: None,
         shell: Shell::Zsh,
         budget_ms: 10,
     });

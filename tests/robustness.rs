@@ -123,6 +123,7 @@ fn whoami_frame(v: &Vars) -> Vec<u8> {
     let req = Request::Whoami(WhoamiRequest {
         env,
         full_env: false,
+        cwd: None,
         profile: None,
         output: Some("text".into()),
         query: Some("Account".into()),

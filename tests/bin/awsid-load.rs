@@ -33,6 +33,7 @@ fn whoami(env: Env, full: bool) -> Request {
     Request::Whoami(WhoamiRequest {
         env,
         full_env: full,
+        cwd: None,
         profile: None,
         output: None,
         query: Some("Account".into()),

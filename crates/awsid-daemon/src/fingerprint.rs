@@ -1,7 +1,9 @@
 //! The credential fingerprint: a keyed hash over everything that can change the answer.
 //!
-//! Inputs: the fingerprint variables the client sent (secrets included: they decide the
-//! identity), the `--profile` override, and the stat identity of every file that can change
+//! Inputs, as the plan (`aws::chain`) lists them: the fingerprint variables the client sent
+//! (secrets included: they decide the identity), or its whole environment when a program
+//! answers, the working directory when a path is relative to it, the `--profile` override,
+//! and the stat identity of every file that can change
 //! the answer (dev, inode, size, mtime and ctime in ns). ctime catches a rewrite that restores
 //! the old mtime. A file modified within [`RACY_WINDOW`] also has its content hashed, as git
 //! does for "racy" index entries: two writes inside one timestamp tick would otherwise look
@@ -36,10 +38,11 @@ impl Key {
 
 /// Everything a fingerprint is computed from.
 pub struct Inputs<'a> {
-    /// Fingerprint variables, sorted by name.
+    /// The variables that count, sorted by name: the fingerprint variables, or the whole
+    /// environment when a program answers (the plan decides).
     pub vars: &'a BTreeMap<Vec<u8>, Vec<u8>>,
-    /// Whether `PATH` counts (only when a `credential_process` may run).
-    pub include_path: bool,
+    /// The shell's working directory, when the answer depends on it.
+    pub cwd: Option<&'a [u8]>,
     /// `whoami --profile`.
     pub profile_override: Option<&'a str>,
     pub files: &'a [PathBuf],
@@ -54,11 +57,17 @@ pub fn compute(key: &Key, inputs: &Inputs<'_>, now: SystemTime) -> Fingerprint {
     let mut h = blake3::Hasher::new_keyed(&key.0);
     put(&mut h, b"awsid fingerprint v1");
     for (name, value) in inputs.vars {
-        if name == b"PATH" && !inputs.include_path {
-            continue;
-        }
         put(&mut h, name);
         put(&mut h, value);
+    }
+    match inputs.cwd {
+        Some(cwd) => {
+            h.update(&[1]);
+            put(&mut h, cwd);
+        }
+        None => {
+            h.update(&[0]);
+        }
     }
     match inputs.profile_override {
         Some(p) => {
@@ -136,7 +145,7 @@ mod tests {
             key,
             &Inputs {
                 vars: v,
-                include_path: false,
+                cwd: None,
                 profile_override: None,
                 files,
             },
@@ -160,24 +169,24 @@ mod tests {
     }
 
     #[test]
-    fn path_counts_only_when_asked() {
+    fn the_working_directory_counts_only_when_given() {
         let k = Key::random();
-        let a = vars(&[("PATH", "/a")]);
-        let b = vars(&[("PATH", "/b")]);
-        assert_eq!(fp(&k, &a, &[]), fp(&k, &b, &[]));
-        let with = |v| {
+        let v = vars(&[("AWS_PROFILE", "p")]);
+        let with = |cwd: Option<&[u8]>| {
             compute(
                 &k,
                 &Inputs {
-                    vars: v,
-                    include_path: true,
+                    vars: &v,
+                    cwd,
                     profile_override: None,
                     files: &[],
                 },
                 SystemTime::now(),
             )
         };
-        assert_ne!(with(&a), with(&b));
+        assert_ne!(with(Some(b"/a")), with(Some(b"/b")));
+        assert_ne!(with(None), with(Some(b"")));
+        assert_eq!(with(Some(b"/a")), with(Some(b"/a")));
     }
 
     #[test]

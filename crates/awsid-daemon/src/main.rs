@@ -4,13 +4,12 @@
 //! client over a private local socket. Layout:
 //! - [`server`]: socket, peer checks, frames, shutdown;
 //! - [`handler`]: one request: fingerprint, cache, single-flight, render;
-//! - [`fingerprint`], [`awsfiles`]: what goes into the cache key;
+//! - [`fingerprint`]: the cache key over the inputs the plan (`awsid_aws::chain`) lists;
 //! - [`cache`]: the bounded identity cache with single-flight;
 //! - [`resolve`]: GetCallerIdentity in a child process with the client's environment;
 //! - [`render`]: output byte-identical to `aws sts get-caller-identity`;
 //! - [`doctor`]: `awsid doctor`, a one-shot report run beside the daemon.
 
-mod awsfiles;
 mod cache;
 mod config;
 mod doctor;

@@ -10,10 +10,11 @@ use std::time::{Instant, SystemTime};
 use awsid_proto::msg::RecentError;
 use tokio::sync::{Notify, Semaphore};
 
-use crate::awsfiles::{self, FileKind, ParsedFile, Profiles};
 use crate::cache::Cache;
 use crate::fingerprint::{is_racy, Key};
 use crate::resolve;
+use awsid_aws::files::{config_view, credentials_view};
+use awsid_aws::shared::{Files, Loaded};
 
 #[derive(Default)]
 pub struct Stats {
@@ -150,30 +151,41 @@ impl Daemon {
 }
 
 type StatKey = (u64, u64, u64, i64, i64, i64, i64);
-/// A file and whether it is read as a config (not credentials) file.
-type FileSlot = (PathBuf, bool);
 
 /// Parsed AWS files, re-read when their stat identity changes (and always while "racy").
 #[derive(Default)]
 pub struct FileCache {
-    inner: Mutex<HashMap<FileSlot, (StatKey, Arc<ParsedFile>)>>,
+    inner: Mutex<HashMap<(PathBuf, bool), (StatKey, Loaded)>>,
 }
 
 /// Distinct files remembered; clients naming many different files just cost re-reads.
 const MAX_FILES: usize = 64;
 
 impl FileCache {
-    pub fn profiles(&self, config: &Path, credentials: &Path) -> Profiles {
+    /// The two shared files, as the chain reads them.
+    pub fn files(&self, config: Option<&Path>, credentials: Option<&Path>) -> Files {
         let now = SystemTime::now();
-        Profiles {
-            config: self.load(config, FileKind::Config, now),
-            credentials: self.load(credentials, FileKind::Credentials, now),
+        Files {
+            config_path: config.map(Path::to_owned),
+            config: config.map_or(Loaded::Absent, |p| self.load(p, true, now)),
+            credentials_path: credentials.map(Path::to_owned),
+            credentials: credentials.map_or(Loaded::Absent, |p| self.load(p, false, now)),
         }
     }
 
-    fn load(&self, path: &Path, kind: FileKind, now: SystemTime) -> Arc<ParsedFile> {
+    fn load(&self, path: &Path, is_config: bool, now: SystemTime) -> Loaded {
+        let parse = |path: &Path| {
+            Loaded::read(
+                path,
+                if is_config {
+                    config_view
+                } else {
+                    credentials_view
+                },
+            )
+        };
         let Ok(meta) = std::fs::metadata(path) else {
-            return Arc::default();
+            return parse(path);
         };
         let key: StatKey = (
             meta.dev(),
@@ -185,7 +197,7 @@ impl FileCache {
             meta.ctime_nsec(),
         );
         let racy = meta.modified().map(|m| is_racy(m, now)).unwrap_or(true);
-        let slot = (path.to_owned(), kind == FileKind::Config);
+        let slot = (path.to_owned(), is_config);
         if !racy {
             let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             if let Some((k, parsed)) = inner.get(&slot) {
@@ -194,8 +206,7 @@ impl FileCache {
                 }
             }
         }
-        let text = std::fs::read(path).unwrap_or_default();
-        let parsed = Arc::new(awsfiles::parse(&String::from_utf8_lossy(&text), kind));
+        let parsed = parse(path);
         if !racy {
             let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             if inner.len() >= MAX_FILES {

@@ -67,6 +67,14 @@ pub fn current(full: bool) -> crate::msg::Env {
         .collect()
 }
 
+/// This process's working directory, as a request carries it.
+pub fn cwd() -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    std::env::current_dir()
+        .ok()
+        .map(|c| c.as_os_str().as_bytes().to_vec())
+}
+
 /// Whether a variable is part of the fingerprint inputs.
 pub fn is_fingerprint_var(name: &[u8]) -> bool {
     PREFIXES.iter().any(|p| name.starts_with(p)) || EXACT.contains(&name)

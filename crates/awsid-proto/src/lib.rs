@@ -15,7 +15,7 @@ pub mod msg;
 pub mod runtime;
 
 /// Version of the wire protocol. Bump on any incompatible change of [`msg`] or [`frame`].
-pub const PROTOCOL_VERSION: u16 = 2;
+pub const PROTOCOL_VERSION: u16 = 3;
 
 /// The documented default configuration (`awsid config --default`); the daemon parses this
 /// same text as its defaults.

@@ -34,6 +34,9 @@ pub struct WhoamiRequest {
     /// `full_env` is set. The whole environment is only sent after a [`Reply::NeedEnv`].
     pub env: Env,
     pub full_env: bool,
+    /// The shell's working directory, sent with the whole environment (a relative
+    /// `credential_process` or token file is resolved against it, as the CLI does).
+    pub cwd: Option<Vec<u8>>,
     /// `--profile`: like the CLI, it disables credentials from the environment.
     pub profile: Option<String>,
     /// `--output json|text|table`; `None` defers to `AWS_DEFAULT_OUTPUT` and the profile.
@@ -70,6 +73,8 @@ pub struct PromptRequest {
     /// As in [`WhoamiRequest::env`].
     pub env: Env,
     pub full_env: bool,
+    /// As in [`WhoamiRequest::cwd`].
+    pub cwd: Option<Vec<u8>>,
     pub shell: Shell,
     /// The longest the daemon may wait for STS before answering what it has.
     pub budget_ms: u32,
@@ -261,6 +266,8 @@ pub enum FailureKind {
     /// No answer in time.
     Timeout,
     Other,
+    /// A role with `mfa_serial` and no usable credentials in the AWS CLI's cache.
+    NeedsMfa,
 }
 
 #[cfg(test)]
@@ -273,6 +280,7 @@ mod tests {
         let req = Request::Whoami(WhoamiRequest {
             env: vec![(b"AWS_PROFILE".to_vec(), b"dev".to_vec())],
             full_env: false,
+            cwd: None,
             profile: None,
             output: Some("text".into()),
             query: None,

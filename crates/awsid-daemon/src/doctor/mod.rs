@@ -24,9 +24,8 @@ use awsid_proto::msg::{
 };
 use awsid_proto::{codec, runtime, VERSION};
 
-use crate::awsfiles::shared_files;
 use crate::fingerprint::Key;
-use crate::handler::plan::plan_with;
+use crate::handler::plan::{self as planning, plan_with, Planned};
 use crate::state::FileCache;
 
 const USAGE: &str = "\
@@ -194,35 +193,39 @@ fn gather(args: &Args) -> Report {
     let home = var("HOME").map(PathBuf::from);
 
     let (credentials, fingerprint, cli_error) = timed(&mut steps, "credentials", || {
-        let (config_file, credentials_file) =
-            shared_files(|n| vars.get(n).cloned(), home.as_deref());
-        let none = PathBuf::new();
-        let files = FileCache::default();
-        let profiles = files.profiles(
-            config_file.as_ref().unwrap_or(&none),
-            credentials_file.as_ref().unwrap_or(&none),
+        // The daemon's own plan for this environment: the chain's walk, the files in the
+        // fingerprint, and the CLI's error that stops a request before any lookup.
+        let cwd = envvars::cwd();
+        let planned = plan_with(
+            &FileCache::default(),
+            &Key::random(),
+            home.as_deref(),
+            &planning::Request {
+                env: &env,
+                full_env: true,
+                cwd: cwd.as_deref(),
+                profile_override: args.profile.as_deref(),
+            },
         );
-        let ex = explain::explain(&explain::Input {
-            vars: &vars,
-            profile_override: args.profile.as_deref(),
-            profiles: &profiles,
-            config_file: config_file.as_deref(),
-            credentials_file: credentials_file.as_deref(),
-            home: home.as_deref(),
-            now,
-        });
-        // What the daemon decides for this environment: the files in the fingerprint, and
-        // the CLI's profile error that stops a request before any lookup.
-        let planned = plan_with(&files, &Key::random(), None, &env, args.profile.as_deref());
-        let (watched, opaque, cli_error) = match planned {
-            Ok(p) => (p.files, p.opaque, None),
-            Err(nf) => (nf.files, false, Some(nf.message)),
+        let (chain, watched, opaque, whole_env, cli_error) = match planned {
+            Planned::Ready(p) => {
+                let whole = p.chain.whole_env;
+                (p.chain, p.files, p.opaque, whole, None)
+            }
+            Planned::Refused(r) => (r.chain, r.files, false, false, Some(r.error.to_string())),
+            Planned::NeedEnv => unreachable!("the doctor plans with the whole environment"),
         };
+        let ex = explain::explain(&chain, &awsid_aws::select::Vars::from_env(&env), now);
         let fp = FingerprintInputs {
             variables: vars
                 .keys()
-                .filter(|k| is_fingerprint_var(k.as_bytes()))
-                .filter(|k| k.as_str() != "PATH" || opaque)
+                .filter(|k| {
+                    if whole_env {
+                        !crate::handler::plan::VOLATILE.contains(&k.as_bytes())
+                    } else {
+                        is_fingerprint_var(k.as_bytes()) && k.as_str() != "PATH"
+                    }
+                })
                 .cloned()
                 .collect(),
             files: watched
@@ -232,9 +235,10 @@ fn gather(args: &Args) -> Report {
                     (f, exists)
                 })
                 .collect(),
-            includes_path: opaque,
+            includes_path: whole_env,
             profile_override: args.profile.clone(),
         };
+        let _ = opaque;
         (ex, fp, cli_error)
     });
     problems.extend(credentials.problems.iter().cloned());
@@ -461,6 +465,7 @@ fn identity(
                 .cloned()
                 .collect(),
             full_env: false,
+            cwd: None,
             profile: profile.map(str::to_string),
             output: Some("json".into()),
             query: None,
@@ -473,6 +478,7 @@ fn identity(
                 Ok(Asked::Ours(Reply::NeedEnv)) if !req.full_env => {
                     req.env = env.clone();
                     req.full_env = true;
+                    req.cwd = awsid_proto::envvars::cwd();
                 }
                 Ok(Asked::Ours(Reply::Whoami(w))) => {
                     let after = match ask(&daemon.socket, &Request::Status, timeout) {
@@ -538,7 +544,10 @@ fn direct(env: Env, profile: Option<&str>) -> Who {
         Some(p) => PathBuf::from(p),
         None => std::env::current_exe().map_err(|e| e.to_string())?,
     };
-    let env = crate::resolve::child_env(env, profile);
+    let args: Vec<String> = profile
+        .filter(|p| !p.is_empty())
+        .map(|p| vec!["--profile".to_string(), p.to_string()])
+        .unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -547,7 +556,7 @@ fn direct(env: Env, profile: Option<&str>) -> Who {
     let outcome = runtime.block_on(async {
         tokio::time::timeout(
             IDENTITY_TIMEOUT,
-            crate::resolve::run(&exe, env, &[], &limit),
+            crate::resolve::run(&exe, env, envvars::cwd(), &args, &limit),
         )
         .await
     });

@@ -68,14 +68,18 @@ fn resolution(
     d: &Arc<Daemon>,
     fp: Fingerprint,
     env: Env,
+    cwd: Option<Vec<u8>>,
     profile_override: Option<&str>,
     opaque: bool,
 ) -> Waiter {
     match d.cache.join(&fp) {
         Joined::Wait(rx) => rx,
         Joined::Start(tx, rx) => {
-            let env = resolve::child_env(env, profile_override);
             let mut args = Vec::new();
+            if let Some(p) = profile_override.filter(|p| !p.is_empty()) {
+                args.push("--profile".to_string());
+                args.push(p.to_string());
+            }
             if d.config.current().prompt.alias_lookup {
                 args.push("--alias".to_string());
                 args.push("--alias-skip".to_string());
@@ -84,7 +88,7 @@ fn resolution(
             let d = d.clone();
             tokio::spawn(async move {
                 Stats::bump(&d.stats.sts_calls);
-                let outcome = resolve::run(&d.resolver, env, &args, &d.resolver_limit).await;
+                let outcome = resolve::run(&d.resolver, env, cwd, &args, &d.resolver_limit).await;
                 if let ResolveOutcome::Identity(id) = &outcome {
                     d.remember_alias(&id.account, id.alias.clone());
                 }

@@ -1,5 +1,6 @@
-//! From a client's variables to a plan: the fingerprint, the files to watch, the output
-//! format, and the facts a prompt shows beside the identity.
+//! From a client's request to what the daemon needs: the chain's plan (`aws::chain`), the
+//! fingerprint of the plan's inputs, the output format, and the facts a prompt shows beside
+//! the identity. No rule of the CLI's chain is decided here.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,10 +9,16 @@ use std::time::SystemTime;
 use awsid_proto::envvars::is_fingerprint_var;
 use awsid_proto::msg::Env;
 
-use crate::awsfiles::{expand_tilde, shared_files};
 use crate::fingerprint::{self, is_racy, Inputs, Key};
 use crate::prompt::{arn, Facts};
 use crate::state::{Daemon, FileCache};
+use awsid_aws::chain::{self, Source};
+use awsid_aws::errors::CliError;
+use awsid_aws::select::{self, Vars};
+
+/// Variables that change with every command or directory, left out of a whole-environment
+/// fingerprint (the working directory counts on its own when the plan uses it).
+pub const VOLATILE: &[&[u8]] = &[b"PWD", b"OLDPWD", b"SHLVL", b"_"];
 
 pub struct Plan {
     pub fingerprint: fingerprint::Fingerprint,
@@ -25,15 +32,27 @@ pub struct Plan {
     /// Some variable names a profile or credentials (an empty NoCredentials prompt is then
     /// shown as `!no-creds` rather than nothing).
     pub selects_credentials: bool,
+    /// The chain's walk, for the doctor.
+    pub chain: chain::Plan,
 }
 
-/// A named profile that does not exist, or one its role chain needs (the CLI's errors).
-pub struct ProfileNotFound {
-    pub profile: String,
-    /// The CLI's words for it.
-    pub message: String,
+/// The CLI would stop before calling STS: a missing profile, a broken file, partial keys…
+pub struct Refusal {
+    pub error: CliError,
+    /// As in [`Plan::selects_credentials`].
+    pub selects_credentials: bool,
     pub files: Vec<PathBuf>,
     pub facts: Facts,
+    pub chain: chain::Plan,
+}
+
+/// What a request lacks for its plan.
+pub enum Planned {
+    Ready(Box<Plan>),
+    Refused(Box<Refusal>),
+    /// The answer depends on the whole environment or the working directory, which only a
+    /// full request carries.
+    NeedEnv,
 }
 
 /// Variables that show the user asked for AWS credentials in this shell.
@@ -63,12 +82,18 @@ const PROFILE_VARS: &[&str] = &[
     "AWS_SSO_PROFILE",
 ];
 
-pub fn plan(
-    d: &Daemon,
-    env: &Env,
-    profile_override: Option<&str>,
-) -> Result<Plan, Box<ProfileNotFound>> {
-    plan_with(&d.files, &d.key, d.home.as_deref(), env, profile_override)
+/// A request's inputs.
+pub struct Request<'a> {
+    pub env: &'a Env,
+    /// Whether `env` is the whole environment (with `cwd`), not just the fingerprint
+    /// variables.
+    pub full_env: bool,
+    pub cwd: Option<&'a [u8]>,
+    pub profile_override: Option<&'a str>,
+}
+
+pub fn plan(d: &Daemon, req: &Request<'_>) -> Planned {
+    plan_with(&d.files, &d.key, d.home.as_deref(), req)
 }
 
 /// [`plan`] from its parts: the parsed-files cache, the fingerprint key, and the HOME to use
@@ -77,123 +102,124 @@ pub fn plan_with(
     files_cache: &FileCache,
     key: &Key,
     default_home: Option<&Path>,
-    env: &Env,
-    profile_override: Option<&str>,
-) -> Result<Plan, Box<ProfileNotFound>> {
-    let mut vars: BTreeMap<Vec<u8>, Vec<u8>> = env
+    req: &Request<'_>,
+) -> Planned {
+    let vars = Vars::from_env(req.env);
+    let home = select::home(&vars).or_else(|| default_home.map(Path::to_owned));
+    let cwd = req
+        .cwd
+        .map(|c| PathBuf::from(std::ffi::OsStr::from_bytes(c)));
+    let (config, credentials) = select::shared_files(&vars, cwd.as_deref());
+    let files = files_cache.files(config.as_deref(), credentials.as_deref());
+    let now_unix = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let walked = chain::plan(chain::Input {
+        vars: &vars,
+        flag_profile: req.profile_override,
+        files,
+        home: home.as_deref(),
+        cwd: cwd.as_deref(),
+        now_unix,
+    });
+    let facts = facts(&vars, &walked, req.profile_override);
+    let selects_credentials = SELECTING.iter().any(|v| vars.get(v).is_some())
+        || !matches!(
+            walked.source,
+            Ok(Source::InstanceMetadata) | Err(CliError::NoCredentials)
+        );
+    if let Err(e) = &walked.source {
+        return Planned::Refused(Box::new(Refusal {
+            error: e.clone(),
+            selects_credentials,
+            files: walked.files.clone(),
+            facts,
+            chain: walked,
+        }));
+    }
+    if (walked.whole_env || walked.uses_cwd) && !req.full_env {
+        return Planned::NeedEnv;
+    }
+    // The fingerprint variables, or the whole environment when a program answers (PATH only
+    // then: it decides which program runs).
+    let mut hashed: BTreeMap<Vec<u8>, Vec<u8>> = req
+        .env
         .iter()
-        .filter(|(k, _)| is_fingerprint_var(k))
+        .filter(|(k, _)| {
+            if walked.whole_env {
+                !VOLATILE.contains(&k.as_slice())
+            } else {
+                is_fingerprint_var(k) && k != b"PATH"
+            }
+        })
         .cloned()
         .collect();
-    let var = |name: &str| {
-        vars.get(name.as_bytes())
-            .filter(|v| !v.is_empty())
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-    };
-    let home = var("HOME")
-        .map(PathBuf::from)
-        .or_else(|| default_home.map(Path::to_owned));
-    // The CLI's profile: --profile, else the first of AWS_DEFAULT_PROFILE and AWS_PROFILE that is
-    // set, even to an empty string (which names no profile: an error, as in the CLI, not the
-    // default profile). A named profile must exist.
-    let set = |name: &str| {
-        vars.get(name.as_bytes())
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-    };
-    let named = profile_override
-        .map(str::to_string)
-        .or_else(|| set("AWS_DEFAULT_PROFILE"))
-        .or_else(|| set("AWS_PROFILE"));
-    let profile = named.clone().unwrap_or_else(|| "default".to_string());
-    let (config, credentials) = shared_files(set, home.as_deref());
-    let none = PathBuf::new();
-    let profiles = files_cache.profiles(
-        config.as_ref().unwrap_or(&none),
-        credentials.as_ref().unwrap_or(&none),
+    let fingerprint = fingerprint::compute(
+        key,
+        &Inputs {
+            vars: &hashed,
+            cwd: req.cwd.filter(|_| walked.uses_cwd),
+            profile_override: req.profile_override.filter(|p| !p.is_empty()),
+            files: &walked.files,
+        },
+        SystemTime::now(),
     );
-    let mut files: Vec<PathBuf> = config.into_iter().chain(credentials).collect();
+    for v in hashed.values_mut() {
+        v.fill(0); // copies of secrets: gone once hashed
+    }
+    let output = vars
+        .get("AWS_DEFAULT_OUTPUT")
+        .map(str::to_string)
+        .or_else(|| walked.output.clone())
+        .unwrap_or_else(|| "json".to_string());
+    Planned::Ready(Box::new(Plan {
+        fingerprint,
+        output,
+        opaque: walked.opaque,
+        files: walked.files.clone(),
+        facts,
+        selects_credentials,
+        chain: walked,
+    }))
+}
 
+use std::os::unix::ffi::OsStrExt;
+
+/// What a prompt shows beside the identity, from the environment and the plan.
+fn facts(vars: &Vars, walked: &chain::Plan, profile_override: Option<&str>) -> Facts {
     let conflict = matches!(
-        (var("AWS_PROFILE"), var("AWS_DEFAULT_PROFILE")),
+        (vars.get("AWS_PROFILE"), vars.get("AWS_DEFAULT_PROFILE")),
         (Some(a), Some(b)) if a != b
     );
-    let region = var("AWS_REGION")
-        .or_else(|| var("AWS_DEFAULT_REGION"))
-        .or_else(|| profiles.get(&profile, "region").map(str::to_string));
-    let hint = var("AWS_ACCESS_KEY_ID")
-        .filter(|_| profile_override.is_none())
-        .and_then(|k| arn::account_from_access_key(&k))
-        .or_else(|| var("AWS_ACCOUNT_ID"))
+    let profile = walked.files_read.profile(&walked.profile.name);
+    let env_keys = matches!(walked.source, Ok(Source::Env(_)));
+    let hint = vars
+        .get("AWS_ACCESS_KEY_ID")
+        .filter(|_| env_keys)
+        .and_then(arn::account_from_access_key)
+        .or_else(|| vars.get("AWS_ACCOUNT_ID").map(str::to_string))
         .or_else(|| {
-            profiles
-                .get(&profile, "role_arn")
+            profile
+                .get("role_arn")
                 .map(arn::parse)
                 .map(|p| p.account)
                 .filter(|a| !a.is_empty())
         })
-        .or_else(|| profiles.get(&profile, "sso_account_id").map(str::to_string));
-    let facts = Facts {
+        .or_else(|| profile.get("sso_account_id").map(str::to_string));
+    Facts {
         profile: profile_override
+            .filter(|p| !p.is_empty())
             .map(str::to_string)
-            .or_else(|| PROFILE_VARS.iter().find_map(|v| var(v))),
-        region,
+            .or_else(|| {
+                PROFILE_VARS
+                    .iter()
+                    .find_map(|v| vars.get(v).map(str::to_string))
+            }),
+        region: walked.region.as_ref().map(|(r, _)| r.clone()),
         conflict,
         hint,
         alias: None,
-    };
-
-    // Keys in the environment come before a profile's role chain (not before a missing
-    // profile, and never with --profile, which drops them).
-    let env_keys = profile_override.is_none()
-        && var("AWS_ACCESS_KEY_ID").is_some()
-        && var("AWS_SECRET_ACCESS_KEY").is_some();
-    let error = match profiles.cli_error(&profile, named.is_some()) {
-        Some((missing, message)) if !env_keys || missing == profile => Some((missing, message)),
-        _ => None,
-    };
-    if let Some((missing, message)) = error {
-        return Err(Box::new(ProfileNotFound {
-            profile: missing,
-            message,
-            files,
-            facts,
-        }));
     }
-    let deps = profiles.dependencies(&profile, home.as_deref());
-    files.extend(deps.files);
-    for name in [
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    ] {
-        if let Some(p) = var(name) {
-            files.push(expand_tilde(&p, home.as_deref()));
-        }
-    }
-    let output = var("AWS_DEFAULT_OUTPUT")
-        .or_else(|| profiles.get(&profile, "output").map(str::to_string))
-        .unwrap_or_else(|| "json".to_string());
-    let fingerprint = fingerprint::compute(
-        key,
-        &Inputs {
-            vars: &vars,
-            include_path: deps.opaque,
-            profile_override,
-            files: &files,
-        },
-        SystemTime::now(),
-    );
-    let selects_credentials = SELECTING.iter().any(|v| var(v).is_some());
-    for v in vars.values_mut() {
-        v.fill(0); // copies of secrets: gone once hashed
-    }
-    Ok(Plan {
-        fingerprint,
-        output,
-        opaque: deps.opaque,
-        files,
-        facts,
-        selects_credentials,
-    })
 }
 
 /// Whether any of the files changed too recently for a shell to trust its timestamp.

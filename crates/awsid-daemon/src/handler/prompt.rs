@@ -9,11 +9,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use awsid_proto::msg::{PromptReply, PromptRequest, Reply, ResolveOutcome};
 
-use super::plan::{any_racy, plan};
+use super::plan::{any_racy, plan, Planned, Request};
 use crate::cache::Outcome;
 use crate::config::Config;
 use crate::prompt::{segment, Facts, State};
 use crate::state::{Daemon, Stats};
+use awsid_aws::errors::CliError;
 
 /// How often a countdown must be redrawn.
 const COUNTDOWN_STEP: u32 = 30;
@@ -131,15 +132,38 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
     let started = Instant::now();
     let cfg = d.config.current();
     let budget = Duration::from_millis(u64::from(req.budget_ms.min(cfg.prompt.budget_ms)));
-    let plan = match plan(d, &req.env, None) {
-        Ok(p) => p,
-        Err(nf) => {
-            let state = State::ProfileNotFound(nf.profile.clone());
+    let planned = plan(
+        d,
+        &Request {
+            env: &req.env,
+            full_env: req.full_env,
+            cwd: req.cwd.as_deref(),
+            profile_override: None,
+        },
+    );
+    let plan = match planned {
+        Planned::Ready(p) => p,
+        Planned::NeedEnv => {
+            Stats::bump(&d.stats.misses);
+            return Reply::NeedEnv;
+        }
+        Planned::Refused(r) => {
+            // The CLI would stop before calling STS: shown at once, final for these inputs.
+            let failure = r.error.failure();
+            let state = match &r.error {
+                CliError::ProfileNotFound { profile } => State::ProfileNotFound(profile.clone()),
+                _ => State::of_failure(&failure),
+            };
+            let segment = if state == State::NoCreds && !r.selects_credentials {
+                String::new() // no AWS in this shell at all: no segment
+            } else {
+                segment(&cfg, req.shell, &state, None, &r.facts, now_unix())
+            };
             return Reply::Prompt(PromptReply {
-                segment: segment(&cfg, req.shell, &state, None, &nf.facts, now_unix()),
-                settled: !any_racy(&nf.files),
-                valid_for_secs: u32::MAX,
-                watch: watch(&nf.files),
+                segment,
+                settled: !any_racy(&r.files),
+                valid_for_secs: cfg.daemon.refresh_secs.min(u64::from(u32::MAX)) as u32,
+                watch: watch(&r.files),
             });
         }
     };
@@ -178,6 +202,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
         d,
         plan.fingerprint,
         std::mem::take(&mut req.env),
+        req.cwd.take(),
         None,
         plan.opaque,
     );

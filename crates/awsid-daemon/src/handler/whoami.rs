@@ -6,22 +6,35 @@ use std::time::{Duration, Instant};
 
 use awsid_proto::msg::{Failure, FailureKind, Reply, WhoamiRequest};
 
-use super::plan::plan;
+use super::plan::{plan, Planned, Request};
 use crate::render::{self, Format};
 use crate::state::{Daemon, Stats};
 
 pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
-    let plan = match plan(d, &req.env, req.profile.as_deref()) {
-        Ok(p) => p,
-        Err(nf) => {
-            return Reply::Whoami(render::failure(&Failure {
-                kind: FailureKind::ProfileNotFound,
-                code: None,
-                message: nf.message.clone(),
-            }))
+    let planned = plan(
+        d,
+        &Request {
+            env: &req.env,
+            full_env: req.full_env,
+            cwd: req.cwd.as_deref(),
+            profile_override: req.profile.as_deref(),
+        },
+    );
+    let plan = match planned {
+        Planned::Ready(p) => p,
+        Planned::Refused(r) => {
+            // The CLI's error before any lookup: kept among the recent errors (a prompt's
+            // refusals are not, or every prompt would add one).
+            let failure = r.error.failure();
+            d.record_error(super::describe_failure(&failure));
+            return Reply::Whoami(render::failure(&failure));
+        }
+        Planned::NeedEnv => {
+            Stats::bump(&d.stats.misses);
+            return Reply::NeedEnv;
         }
     };
-    let output = req.output.clone().unwrap_or(plan.output);
+    let output = req.output.clone().unwrap_or(plan.output.clone());
     if !matches!(output.as_str(), "json" | "text" | "table") {
         return Reply::Whoami(render::failure(&Failure {
             kind: FailureKind::Other,
@@ -49,6 +62,7 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
         d,
         plan.fingerprint,
         std::mem::take(&mut req.env),
+        req.cwd.take(),
         req.profile.as_deref(),
         plan.opaque,
     );

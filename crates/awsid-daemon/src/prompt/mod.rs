@@ -2,7 +2,8 @@
 //!
 //! Every state other than a fresh identity carries a visible marker, so a prompt never shows a
 //! guess as a fact: `…` pending (with an offline account hint marked `?`), `?` stale,
-//! `!expired`, `!invalid`, `!no-creds`, `!profile NAME`, `!offline`, `!throttled`, `!error`,
+//! `!expired`, `!invalid`, `!no-creds`, `!profile NAME`, `!mfa`, `!offline`, `!throttled`,
+//! `!error`,
 //! and `!conflict` when AWS_PROFILE and AWS_DEFAULT_PROFILE disagree.
 
 pub mod arn;
@@ -24,6 +25,8 @@ pub enum State {
     Invalid,
     NoCreds,
     ProfileNotFound(String),
+    /// A role that needs an MFA code, without usable credentials in the CLI's cache.
+    NeedsMfa,
     Offline,
     Throttled,
     Failed,
@@ -41,6 +44,7 @@ impl State {
             // An empty name (AWS_PROFILE= set to nothing) is shown as "".
             State::ProfileNotFound(p) if p.is_empty() => "!profile \"\"".to_string(),
             State::ProfileNotFound(p) => format!("!profile {p}"),
+            State::NeedsMfa => "!mfa".into(),
             State::Offline => "!offline ".into(),
             State::Throttled => "!throttled ".into(),
             State::Failed => "!error ".into(),
@@ -66,6 +70,7 @@ impl State {
                 | "TooManyRequestsException" => State::Throttled,
                 _ => State::Failed,
             },
+            FailureKind::NeedsMfa => State::NeedsMfa,
             FailureKind::Credentials | FailureKind::Other => State::Failed,
         }
     }

@@ -1,30 +1,37 @@
-//! The resolver child: `awsidd resolve`, run with exactly the client's environment.
+//! The resolver child: `awsidd resolve [--profile NAME]`, run with exactly the client's
+//! environment, in the client's working directory.
 //!
-//! It loads the AWS SDK's default configuration and credential chain, as a program started in
-//! that shell would (credential_process, SSO, role chains, web identity, container and instance
-//! credentials, proxies and CA settings all see the shell's variables), calls
-//! GetCallerIdentity once, and writes a [`ResolveOutcome`] on stdout. The daemon has already
-//! applied the CLI's rules the SDK lacks (`AWS_DEFAULT_PROFILE`, `--profile` ignoring
-//! environment keys, a missing named profile being an error) by shaping this environment.
+//! It walks the CLI's chain (`awsid_aws::chain`, the same walk the daemon fingerprinted),
+//! gets the credentials of the source that answers, in the CLI's way (`credential_process`
+//! without a shell, the CLI's cache for assumed roles, web identity, SSO with its token,
+//! container and instance metadata through aws-config's providers), calls GetCallerIdentity
+//! once with exactly those credentials, and writes a [`ResolveOutcome`] on stdout.
 //!
-//! Region, as the CLI picks it: `AWS_DEFAULT_REGION`, then the profile's `region`, then the
-//! global endpoint (`aws-global`). Instance metadata is never asked for a region.
+//! The SDK reads no profile file here: every profile setting it needs (region, endpoint)
+//! comes from the plan, so a file the CLI accepts never fails in the SDK's stricter parser.
+//! Region: the plan's (CLI v2's order), else the global endpoint (`aws-global`).
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_config::meta::region::RegionProviderChain;
-use aws_config::profile::ProfileFileRegionProvider;
-use aws_config::{BehaviorVersion, Region};
-use aws_credential_types::provider::error::CredentialsError;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use awsid_aws::chain::{self, Role, RoleSource, Source};
+use awsid_aws::cli_cache::{self, RoleState};
+use awsid_aws::errors::CliError;
+use awsid_aws::process::{self, Limits, ProcessSpec};
+use awsid_aws::select::{self, Vars};
+use awsid_aws::shared::Files;
 use awsid_proto::codec;
-use awsid_proto::msg::{AliasLookup, Failure, FailureKind, Identity, ResolveOutcome};
+use awsid_proto::msg::{AliasLookup, Env, Failure, FailureKind, Identity, ResolveOutcome};
 
-/// What the daemon asks of this child beyond the identity (from its arguments).
+/// What the daemon asks of this child (from its arguments).
 struct Asked {
+    profile: Option<String>,
     /// Look up the account alias (opt-in), unless the account is one of `skip`.
     alias: bool,
     skip: Vec<String>,
@@ -33,6 +40,7 @@ struct Asked {
 fn asked() -> Asked {
     let args: Vec<String> = std::env::args().skip(2).collect();
     let mut asked = Asked {
+        profile: None,
         alias: false,
         skip: Vec::new(),
     };
@@ -45,6 +53,7 @@ fn asked() -> Asked {
                     asked.skip = list.split(',').map(str::to_string).collect();
                 }
             }
+            "--profile" => asked.profile = it.next().cloned(),
             _ => {}
         }
     }
@@ -74,68 +83,490 @@ pub fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn fail(kind: FailureKind, message: impl Into<String>) -> ResolveOutcome {
-    ResolveOutcome::Failure(Failure {
+fn fail(kind: FailureKind, message: impl Into<String>) -> Failure {
+    Failure {
         kind,
         code: None,
         message: message.into(),
-    })
+    }
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// This process's environment (the client's).
+fn environment() -> Env {
+    use std::os::unix::ffi::OsStrExt;
+    std::env::vars_os()
+        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect()
+}
+
+/// What the execution of a plan needs besides the plan.
+struct Ctx {
+    vars: Vars,
+    env: Env,
+    files: Files,
+    home: Option<PathBuf>,
+    cwd: PathBuf,
+    /// The SDK's configuration for the calls (region, endpoint, HTTP client; no credentials).
+    sdk: SdkConfig,
 }
 
 async fn resolve(asked: Asked) -> ResolveOutcome {
-    let default_region = std::env::var("AWS_DEFAULT_REGION")
-        .ok()
-        .filter(|r| !r.is_empty())
-        .map(Region::new);
-    let region = RegionProviderChain::first_try(default_region)
-        .or_else(ProfileFileRegionProvider::new())
-        .or_else(Region::from_static("aws-global"));
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(region)
-        .load()
-        .await;
-    let Some(provider) = config.credentials_provider() else {
-        return fail(FailureKind::NoCredentials, "");
+    let env = environment();
+    let vars = Vars::from_env(&env);
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let home = select::home(&vars);
+    let (config, credentials) = select::shared_files(&vars, Some(&cwd));
+    let files = Files::read(config.as_deref(), credentials.as_deref());
+    let plan = chain::plan(chain::Input {
+        vars: &vars,
+        flag_profile: asked.profile.as_deref(),
+        files: files.clone(),
+        home: home.as_deref(),
+        cwd: Some(&cwd),
+        now_unix: now_unix(),
+    });
+    let source = match &plan.source {
+        Ok(s) => s.clone(),
+        Err(e) => return ResolveOutcome::Failure(e.failure()),
     };
-    // Resolve credentials once, then sign the call with exactly those: a credential_process
-    // or SSO exchange runs a single time.
-    let creds = match provider.provide_credentials().await {
+    let sdk = sdk_config(&plan, &vars, &files).await;
+    let ctx = Ctx {
+        vars,
+        env,
+        files,
+        home,
+        cwd,
+        sdk,
+    };
+    let creds = match credentials_of(&source, &ctx).await {
         Ok(c) => c,
-        Err(CredentialsError::CredentialsNotLoaded(_)) => {
-            return fail(FailureKind::NoCredentials, "")
-        }
-        Err(e @ CredentialsError::InvalidConfiguration(_)) => {
-            return fail(
-                FailureKind::Credentials,
-                DisplayErrorContext(&e).to_string(),
-            )
-        }
-        Err(e) => return fail(FailureKind::Other, DisplayErrorContext(&e).to_string()),
+        Err(f) => return ResolveOutcome::Failure(f),
     };
-    // Credentials from the environment cannot be refreshed: their expiry is the one the
-    // credential tool exported (or the SDK saw). Every other source refreshes itself (role
-    // chains, SSO through its token, credential_process), so its expiry means nothing to a user.
-    let from_env = std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty());
-    let expires_unix = if from_env {
-        let sdk = creds
-            .expiry()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map(|d| d.as_secs() as i64);
-        let exported = super::expiry::from_env(|k| std::env::var(k).ok());
-        sdk.into_iter().chain(exported).min()
-    } else {
-        None
+    // Only credentials from the environment cannot be refreshed: their expiry is the one the
+    // credential tool exported. Every other source refreshes itself (role chains, SSO through
+    // its token, credential_process), so its expiry means nothing to a user.
+    let expires_unix = match &source {
+        Source::Env(_) => {
+            let sdk = creds
+                .expiry()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64);
+            let exported = awsid_aws::expiry::from_env(|k| ctx.vars.get(k).map(str::to_string));
+            sdk.into_iter().chain(exported).min()
+        }
+        _ => None,
     };
-    let creds = SharedCredentialsProvider::new(creds);
-    let sts_config = aws_sdk_sts::config::Builder::from(&config)
-        .credentials_provider(creds.clone())
+    caller_identity(&ctx, creds, expires_unix, &asked).await
+}
+
+/// The SDK configuration for this plan: the region the CLI would sign for, the endpoint the
+/// profile names, and no profile file read by the SDK itself.
+async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> SdkConfig {
+    let region = plan
+        .region
+        .as_ref()
+        .map(|(r, _)| Region::new(r.clone()))
+        .unwrap_or_else(|| Region::from_static("aws-global"));
+    let no_files = aws_runtime::env_config::file::EnvConfigFiles::builder()
+        .with_contents(aws_runtime::env_config::file::EnvConfigFileKind::Config, "")
         .build();
-    let client = aws_sdk_sts::Client::from_conf(sts_config);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .profile_files(no_files)
+        .no_credentials();
+    // The profile's endpoint_url, unless a variable names one (the SDK reads those itself) or
+    // configured endpoints are ignored.
+    let ignore = vars
+        .get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let from_vars =
+        vars.get("AWS_ENDPOINT_URL_STS").is_some() || vars.get("AWS_ENDPOINT_URL").is_some();
+    if !ignore && !from_vars {
+        let profile = files.profile(&plan.profile.name);
+        let service = profile
+            .get("services")
+            .filter(|s| !s.is_empty())
+            .and_then(|name| files.config.get()?.services.get(name))
+            .and_then(|s| s.get("sts"))
+            .and_then(|v| match v {
+                awsid_aws::files::Value::Nested(m) => m.get("endpoint_url").cloned(),
+                awsid_aws::files::Value::Text(_) => None,
+            });
+        if let Some(url) = service.or_else(|| profile.get("endpoint_url").map(str::to_string)) {
+            loader = loader.endpoint_url(url);
+        }
+    }
+    loader.load().await
+}
+
+/// The credentials of a source, as the CLI gets them.
+fn credentials_of<'a>(
+    source: &'a Source,
+    ctx: &'a Ctx,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Credentials, Failure>> + 'a>> {
+    Box::pin(async move {
+        match source {
+            Source::Env(keys) => {
+                let get = |k: &str| ctx.vars.get(k).unwrap_or_default().to_string();
+                let token = keys.token_var.map(get);
+                let expiry = keys
+                    .expires_unix
+                    .map(|t| UNIX_EPOCH + Duration::from_secs(t.max(0) as u64));
+                Ok(Credentials::new(
+                    get("AWS_ACCESS_KEY_ID"),
+                    get("AWS_SECRET_ACCESS_KEY"),
+                    token,
+                    expiry,
+                    "environment",
+                ))
+            }
+            Source::SharedCredentials { profile, .. } => static_keys(
+                ctx.files.credentials_section(profile),
+                "shared-credentials-file",
+            ),
+            Source::ConfigKeys { profile, .. } => {
+                static_keys(ctx.files.config_profile(profile), "config-file")
+            }
+            Source::Ec2CredentialFile(path) => {
+                let map =
+                    awsid_aws::files::read_key_val_file(&path.display().to_string(), &ctx.cwd)
+                        .map_err(|e| fail(FailureKind::Credentials, e.cli_message()))?;
+                let get = |k: &str| map.get(k).cloned().unwrap_or_default();
+                Ok(Credentials::new(
+                    get("AWSAccessKeyId"),
+                    get("AWSSecretKey"),
+                    None,
+                    None,
+                    "ec2-credentials-file",
+                ))
+            }
+            Source::BotoConfig(path) => {
+                let state = awsid_aws::files::read_file(&path.display().to_string(), &ctx.cwd)
+                    .map_err(|e| fail(FailureKind::Credentials, e.cli_message()))?;
+                let raw = state.raw().unwrap_or_default();
+                static_keys(raw.section("Credentials"), "boto-config")
+            }
+            Source::Process { command, .. } => run_process(command, ctx),
+            Source::AssumeRole(role) => assume_role(role, ctx).await,
+            Source::WebIdentity {
+                role_arn,
+                token_file,
+                session_name,
+                ..
+            } => web_identity(role_arn, token_file, session_name.as_deref(), ctx).await,
+            Source::Sso {
+                session,
+                start_url,
+                sso_region,
+                account_id,
+                role_name,
+                ..
+            } => {
+                let mut builder = aws_config::sso::SsoCredentialsProvider::builder()
+                    .configure(&provider_config(ctx))
+                    .account_id(account_id)
+                    .role_name(role_name)
+                    .start_url(start_url)
+                    .region(Region::new(sso_region.clone()));
+                if let Some(s) = session {
+                    builder = builder.session_name(s);
+                }
+                provided(builder.build().provide_credentials().await)
+            }
+            Source::Login { .. } => Err(fail(
+                FailureKind::Credentials,
+                "awsid cannot use console login credentials (login_session) yet",
+            )),
+            Source::Container => {
+                let provider = aws_config::ecs::EcsCredentialsProvider::builder()
+                    .configure(&provider_config(ctx))
+                    .build();
+                provided(provider.provide_credentials().await)
+            }
+            Source::InstanceMetadata => {
+                let provider = aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                    .configure(&provider_config(ctx))
+                    .build();
+                // No answer from instance metadata is "no credentials" to the CLI.
+                provider
+                    .provide_credentials()
+                    .await
+                    .map_err(|_| CliError::NoCredentials.failure())
+            }
+        }
+    })
+}
+
+fn provider_config(ctx: &Ctx) -> aws_config::provider_config::ProviderConfig {
+    aws_config::provider_config::ProviderConfig::default().with_region(ctx.sdk.region().cloned())
+}
+
+/// A provider's result, its error worded without the SDK's debug dump.
+fn provided(
+    result: Result<Credentials, aws_credential_types::provider::error::CredentialsError>,
+) -> Result<Credentials, Failure> {
+    use aws_credential_types::provider::error::CredentialsError as E;
+    result.map_err(|e| match &e {
+        E::CredentialsNotLoaded(_) => CliError::NoCredentials.failure(),
+        _ => fail(
+            FailureKind::Credentials,
+            DisplayErrorContext(&e).to_string(),
+        ),
+    })
+}
+
+/// Keys of a section (the chain already checked both are there).
+fn static_keys(
+    section: Option<&awsid_aws::files::Section>,
+    method: &'static str,
+) -> Result<Credentials, Failure> {
+    let get = |k: &str| {
+        section
+            .and_then(|s| s.get(k))
+            .and_then(|v| v.as_text())
+            .map(str::to_string)
+    };
+    // botocore reads aws_security_token before aws_session_token.
+    let token = get("aws_security_token").or_else(|| get("aws_session_token"));
+    Ok(Credentials::new(
+        get("aws_access_key_id").unwrap_or_default(),
+        get("aws_secret_access_key").unwrap_or_default(),
+        token,
+        None,
+        method,
+    ))
+}
+
+/// How long a credential_process may run before it (and all it started) is killed.
+const PROCESS_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `credential_process` as botocore runs it: split like a POSIX shell, no shell, in the
+/// shell's directory, with its environment; run again when its credentials are about to
+/// expire; an expired answer refused.
+fn run_process(command: &str, ctx: &Ctx) -> Result<Credentials, Failure> {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let env: Vec<(OsString, OsString)> = ctx
+        .env
+        .iter()
+        .map(|(k, v)| (OsString::from_vec(k.clone()), OsString::from_vec(v.clone())))
+        .collect();
+    let spec = ProcessSpec {
+        command,
+        cwd: &ctx.cwd,
+        env: &env,
+        limits: Limits {
+            timeout: PROCESS_TIMEOUT,
+            ..Limits::default()
+        },
+    };
+    match process::fetch_like_cli(&spec, &SystemTime::now) {
+        Ok(c) => Ok(Credentials::new(
+            c.access_key_id.clone(),
+            c.secret_access_key.clone(),
+            c.session_token.clone(),
+            c.expiration,
+            "credential_process",
+        )),
+        Err(e) => Err(fail(
+            FailureKind::Credentials,
+            e.cli_message().unwrap_or_else(|| e.to_string()),
+        )),
+    }
+}
+
+/// An STS client signing with `creds` (or unsigned).
+fn sts(ctx: &Ctx, creds: Option<Credentials>) -> aws_sdk_sts::Client {
+    let mut b = aws_sdk_sts::config::Builder::from(&ctx.sdk);
+    if let Some(c) = creds {
+        b = b.credentials_provider(SharedCredentialsProvider::new(c));
+    }
+    aws_sdk_sts::Client::from_conf(b.build())
+}
+
+/// botocore's default session name for roles it assumes.
+fn default_session_name() -> String {
+    format!("botocore-session-{}", now_unix())
+}
+
+fn sts_credentials(c: Option<&aws_sdk_sts::types::Credentials>) -> Result<Credentials, Failure> {
+    let c = c.ok_or_else(|| fail(FailureKind::Other, "STS returned no credentials"))?;
+    let expiry = SystemTime::try_from(*c.expiration()).ok();
+    Ok(Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        expiry,
+        "sts",
+    ))
+}
+
+/// botocore's AssumeRoleProvider, with the AWS CLI's cache: a usable cache entry is what the
+/// CLI would use; `mfa_serial` without one is a marked state, never an AssumeRole without
+/// the code.
+async fn assume_role(role: &Role, ctx: &Ctx) -> Result<Credentials, Failure> {
+    let state = match &ctx.home {
+        Some(home) => cli_cache::role_state(home, &role.args, SystemTime::now()).1,
+        None if role.args.mfa_serial.is_some() => RoleState::NeedsMfa {
+            mfa_serial: role.args.mfa_serial.clone().unwrap_or_default(),
+        },
+        None => RoleState::AssumeRole,
+    };
+    match state {
+        RoleState::Cached(c) => {
+            return Ok(Credentials::new(
+                c.access_key_id.clone(),
+                c.secret_access_key.clone(),
+                c.session_token.clone(),
+                c.expiration,
+                "cli-cache",
+            ))
+        }
+        RoleState::NeedsMfa { mfa_serial } => {
+            return Err(CliError::NeedsMfa {
+                profile: role.profile.clone(),
+                serial: mfa_serial,
+            }
+            .failure())
+        }
+        RoleState::Broken {
+            cli_message,
+            reason,
+        } => {
+            return Err(fail(
+                FailureKind::Credentials,
+                cli_message.unwrap_or(reason),
+            ))
+        }
+        RoleState::AssumeRole => {}
+    }
+    let source = match &role.source {
+        RoleSource::Profile(s) | RoleSource::Named(_, s) => credentials_of(s, ctx).await?,
+    };
+    let args = &role.args;
+    let session = args
+        .role_session_name
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(default_session_name);
+    let duration = args
+        .duration_seconds
+        .as_deref()
+        .and_then(awsid_aws::cli_cache::python_int)
+        .and_then(|d| d.parse::<i32>().ok());
+    let out = sts(ctx, Some(source))
+        .assume_role()
+        .role_arn(&args.role_arn)
+        .role_session_name(session)
+        .set_external_id(args.external_id.clone())
+        .set_duration_seconds(duration)
+        .send()
+        .await
+        .map_err(|e| sts_failure(e, "AssumeRole"))?;
+    sts_credentials(out.credentials())
+}
+
+/// botocore's AssumeRoleWithWebIdentity: the token read from its file at each call.
+async fn web_identity(
+    role_arn: &str,
+    token_file: &Path,
+    session_name: Option<&str>,
+    ctx: &Ctx,
+) -> Result<Credentials, Failure> {
+    let token = std::fs::read_to_string(token_file).map_err(|e| {
+        fail(
+            FailureKind::Credentials,
+            format!(
+                "[Errno {}] {}: '{}'",
+                e.raw_os_error().unwrap_or(0),
+                errno_text(&e),
+                token_file.display()
+            ),
+        )
+    })?;
+    let session = session_name
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(default_session_name);
+    let out = sts(ctx, None)
+        .assume_role_with_web_identity()
+        .role_arn(role_arn)
+        .role_session_name(session)
+        .web_identity_token(token)
+        .send()
+        .await
+        .map_err(|e| sts_failure(e, "AssumeRoleWithWebIdentity"))?;
+    sts_credentials(out.credentials())
+}
+
+fn errno_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        Some(n) => text
+            .strip_suffix(&format!(" (os error {n})"))
+            .unwrap_or(&text)
+            .to_string(),
+        None => text,
+    }
+}
+
+/// An STS call's failure, worded as the CLI words it.
+fn sts_failure<E, R>(e: SdkError<E, R>, operation: &str) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match &e {
+        SdkError::ServiceError(se) => {
+            let err = se.err();
+            let code = err.code().unwrap_or("Unknown").to_string();
+            let message = err.message().unwrap_or("Unknown").to_string();
+            if operation == "GetCallerIdentity" {
+                Failure {
+                    kind: FailureKind::Service,
+                    code: Some(code),
+                    message,
+                }
+            } else {
+                Failure {
+                    kind: FailureKind::Service,
+                    code: Some(code.clone()),
+                    message: format!(
+                        "An error occurred ({code}) when calling the {operation} operation: \
+                         {message}"
+                    ),
+                }
+            }
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => fail(
+            FailureKind::Network,
+            format!(
+                "Could not connect to the STS endpoint: {}",
+                DisplayErrorContext(&e)
+            ),
+        ),
+        _ => fail(FailureKind::Other, DisplayErrorContext(&e).to_string()),
+    }
+}
+
+async fn caller_identity(
+    ctx: &Ctx,
+    creds: Credentials,
+    expires_unix: Option<i64>,
+    asked: &Asked,
+) -> ResolveOutcome {
+    let client = sts(ctx, Some(creds.clone()));
     match client.get_caller_identity().send().await {
         Ok(out) => {
             let account = out.account().unwrap_or_default().to_string();
             let alias = if asked.alias && !asked.skip.contains(&account) {
-                alias(&config, creds).await
+                alias(&ctx.sdk, creds).await
             } else {
                 AliasLookup::NotAsked
             };
@@ -147,34 +578,19 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
                 alias,
             })
         }
-        Err(SdkError::ServiceError(e)) => {
-            let err = e.err();
-            ResolveOutcome::Failure(Failure {
-                kind: FailureKind::Service,
-                code: err.code().map(str::to_string),
-                message: err.message().unwrap_or_default().to_string(),
-            })
-        }
-        Err(e @ (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_))) => fail(
-            FailureKind::Network,
-            format!(
-                "Could not connect to the STS endpoint: {}",
-                DisplayErrorContext(&e)
-            ),
-        ),
-        Err(e) => fail(FailureKind::Other, DisplayErrorContext(&e).to_string()),
+        Err(e) => ResolveOutcome::Failure(sts_failure(e, "GetCallerIdentity")),
     }
 }
 
 /// `iam:ListAccountAliases` with the same credentials, bounded to a few seconds. Any error
 /// (most often AccessDenied) is a denial, remembered by the daemon and never shown.
-async fn alias(config: &aws_config::SdkConfig, creds: SharedCredentialsProvider) -> AliasLookup {
+async fn alias(config: &SdkConfig, creds: Credentials) -> AliasLookup {
     let iam_config = aws_sdk_iam::config::Builder::from(config)
-        .credentials_provider(creds)
+        .credentials_provider(SharedCredentialsProvider::new(creds))
         .build();
     let iam = aws_sdk_iam::Client::from_conf(iam_config);
     let call = iam.list_account_aliases().send();
-    match tokio::time::timeout(std::time::Duration::from_secs(3), call).await {
+    match tokio::time::timeout(Duration::from_secs(3), call).await {
         Ok(Ok(out)) => match out.account_aliases().first() {
             Some(a) => AliasLookup::Found(a.clone()),
             None => AliasLookup::NoAlias,

@@ -119,6 +119,7 @@ pub async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             let mut req = Request::Prompt(PromptRequest {
                 env,
                 full_env: false,
+                cwd: None,
                 shell,
                 budget_ms,
             });

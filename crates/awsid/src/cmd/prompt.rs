@@ -48,6 +48,7 @@ fn ask(shell: Shell, budget: Duration) -> Option<PromptReply> {
     let mut req = PromptRequest {
         env: envvars::current(false),
         full_env: false,
+        cwd: None,
         shell,
         budget_ms: budget.as_millis() as u32,
     };
@@ -60,6 +61,7 @@ fn ask(shell: Shell, budget: Duration) -> Option<PromptReply> {
             Reply::NeedEnv if !req.full_env => {
                 req.env = envvars::current(true);
                 req.full_env = true;
+                req.cwd = envvars::cwd();
             }
             _ => return None,
         }

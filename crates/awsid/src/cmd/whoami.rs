@@ -62,6 +62,7 @@ pub fn run(args: Args) -> u8 {
     let mut req = WhoamiRequest {
         env: envvars::current(false),
         full_env: false,
+        cwd: None,
         profile: args.profile,
         output: args.output,
         query: args.query,
@@ -83,6 +84,7 @@ pub fn run(args: Args) -> u8 {
             Ok(Reply::NeedEnv) if !req.full_env => {
                 req.env = envvars::current(true);
                 req.full_env = true;
+                req.cwd = envvars::cwd();
             }
             Ok(Reply::Error(e)) => return super::fail(format!("awsidd: {e}")),
             Ok(other) => return super::fail(format!("unexpected reply from awsidd: {other:?}")),

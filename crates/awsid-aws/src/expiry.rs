@@ -98,6 +98,15 @@ pub fn parse_with_offset(text: &str) -> Option<i64> {
     Some(utc - offset)
 }
 
+/// A date and time with nothing after it (no offset): its fields as if UTC.
+pub fn parse_naive(text: &str) -> Option<i64> {
+    let p = parts(text)?;
+    p.rest
+        .trim()
+        .is_empty()
+        .then(|| days_from_civil(p.y, p.mo, p.d) * 86_400 + p.h * 3600 + p.mi * 60 + p.s)
+}
+
 /// Local time without an offset (awsume), through the C library's idea of the local zone
 /// (TZ of this process, which is the client's).
 pub fn parse_local(text: &str) -> Option<i64> {

@@ -16,7 +16,9 @@
 
 use std::collections::BTreeMap;
 
-use awsid_tests::diff::{cell, keys_lines, process_script, run_all, Case, Outcome, Rng};
+use awsid_tests::diff::{
+    cell, cli_cache_entry, cli_cache_path, keys_lines, process_script, run_all, Case, Outcome, Rng,
+};
 
 /// Deliberate differences: (case name, reason). These cases may disagree; nothing else may.
 const DELIBERATE: &[(&str, &str)] = &[(
@@ -493,6 +495,49 @@ fn item8_tls() -> Vec<Case> {
             .env_keys("env")
             .file("bad.pem", "not a certificate\n")
             .env("AWS_CA_BUNDLE", "{HOME}/bad.pem"),
+        // moto behind TLS with a private CA: only a configured CA bundle makes it trusted.
+        c("tls-no-ca").env_keys("env").env("AWS_ENDPOINT_URL", "{TLSURL}"),
+        c("tls-aws-ca-bundle")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .env("AWS_CA_BUNDLE", "{CA}"),
+        c("tls-profile-ca-bundle")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .config("[default]\nca_bundle = {CA}\n"),
+        c("tls-named-profile-ca-bundle")
+            .creds(&format!("[x]\n{}", keys_lines("cx")))
+            .config("[profile x]\nca_bundle = {CA}\n")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .env("AWS_PROFILE", "x"),
+        c("tls-env-ca-bundle-beats-profile")
+            .env_keys("env")
+            .file("bad.pem", "not a certificate\n")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .env("AWS_CA_BUNDLE", "{HOME}/bad.pem")
+            .config("[default]\nca_bundle = {CA}\n"),
+        c("tls-ssl-cert-file")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .env("SSL_CERT_FILE", "{CA}"),
+        c("tls-requests-ca-bundle")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .env("REQUESTS_CA_BUNDLE", "{CA}"),
+        c("tls-ca-bundle-for-assume-role")
+            .creds(&format!("[src]\n{}", keys_lines("csrc")))
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = src\nrole_session_name = sess-t\nca_bundle = {{CA}}\n"))
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .env("AWS_PROFILE", "x"),
+        c("tls-ca-bundle-tilde")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .config("[default]\nca_bundle = ~/ca.pem\n")
+            .file("ca.pem", "{CAPEM}"),
+        c("tls-no-verify-ssl-flag")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .arg("--no-verify-ssl"),
     ]
 }
 
@@ -656,8 +701,52 @@ fn item12_mfa() -> Vec<Case> {
             .config("[profile x]\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n")
             .env("AWS_PROFILE", "x"),
         files(c("mfa-role-env-keys-first")).env("AWS_PROFILE", "x").env_keys("env"),
+        // The CLI's own cache (~/.aws/cli/cache) after the user ran one CLI command.
+        files(c("mfa-cache-valid"))
+            .file(&cli_cache_path(MFA_ARGS), &cli_cache_entry("cache", ROLE_PROFILE, "2099-01-01T00:00:00Z"))
+            .env("AWS_PROFILE", "x"),
+        files(c("mfa-cache-valid-offset-time"))
+            .file(&cli_cache_path(MFA_ARGS), &cli_cache_entry("cache", ROLE_PROFILE, "2099-01-01T00:00:00+00:00"))
+            .profile("x"),
+        files(c("mfa-cache-expired"))
+            .file(&cli_cache_path(MFA_ARGS), &cli_cache_entry("cache", ROLE_PROFILE, "2001-01-01T00:00:00Z"))
+            .env("AWS_PROFILE", "x"),
+        files(c("mfa-cache-other-role"))
+            .file(
+                &cli_cache_path("{\"RoleArn\": \"arn:aws:iam::333333333333:role/other\", \"RoleSessionName\": \"sess-s\", \"SerialNumber\": \"arn:aws:iam::123456789012:mfa/me\"}"),
+                &cli_cache_entry("cache", ROLE_PROFILE, "2099-01-01T00:00:00Z"),
+            )
+            .env("AWS_PROFILE", "x"),
+        files(c("mfa-cache-corrupt"))
+            .file(&cli_cache_path(MFA_ARGS), "{not json")
+            .env("AWS_PROFILE", "x"),
+        files(c("mfa-cache-env-keys-first"))
+            .file(&cli_cache_path(MFA_ARGS), &cli_cache_entry("cache", ROLE_PROFILE, "2099-01-01T00:00:00Z"))
+            .env("AWS_PROFILE", "x")
+            .env_keys("env"),
+        c("mfa-cache-generated-session-name")
+            .creds(&format!("[src]\n{}", keys_lines("csrc")))
+            .config(&format!(
+                "[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = src\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n"
+            ))
+            .file(
+                &cli_cache_path("{\"RoleArn\": \"arn:aws:iam::333333333333:role/px\", \"SerialNumber\": \"arn:aws:iam::123456789012:mfa/me\"}"),
+                &cli_cache_entry("cache", ROLE_PROFILE, "2099-01-01T00:00:00Z"),
+            )
+            .env("AWS_PROFILE", "x"),
+        c("role-cache-valid-without-mfa")
+            .creds(&format!("[src]\n{}", keys_lines("csrc")))
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = src\nrole_session_name = sess-s\n"))
+            .file(
+                &cli_cache_path("{\"RoleArn\": \"arn:aws:iam::333333333333:role/px\", \"RoleSessionName\": \"sess-s\"}"),
+                &cli_cache_entry("cache", ROLE_PROFILE, "2099-01-01T00:00:00Z"),
+            )
+            .env("AWS_PROFILE", "x"),
     ]
 }
+
+/// The AssumeRole arguments of item 12's MFA profile, as the CLI hashes them for its cache.
+const MFA_ARGS: &str = "{\"RoleArn\": \"arn:aws:iam::333333333333:role/px\", \"RoleSessionName\": \"sess-s\", \"SerialNumber\": \"arn:aws:iam::123456789012:mfa/me\"}";
 
 fn item13_process_env() -> Vec<Case> {
     let c = |n: &str| Case::new("13-process-env", &format!("13/{n}"));
@@ -756,8 +845,43 @@ fn botocore_rules() -> Vec<Case> {
             .file(".boto", "[Credentials]\naws_access_key_id = {K:boto}\naws_secret_access_key = {S:boto}\n")
             .config(&format!("[default]\n{}", keys_lines("fdef"))),
         c("container-full-uri-unreachable").env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/creds"),
-        c("container-relative-uri").env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x"),
         c("container-full-uri-not-allowed-host").env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds"),
+        c("container-full-uri")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/creds?k={K:cz}&s={S:cz}"),
+        c("container-after-creds-file")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/creds?k={K:cz}&s={S:cz}")
+            .creds(&format!("[default]\n{}", keys_lines("cdef"))),
+        c("container-after-config-keys")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/creds?k={K:cz}&s={S:cz}")
+            .config(&format!("[default]\n{}", keys_lines("fdef"))),
+        c("container-after-env-keys")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/creds?k={K:cz}&s={S:cz}")
+            .env_keys("env"),
+        c("container-with-named-profile")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/creds?k={K:cz}&s={S:cz}")
+            .config("[profile x]\nregion = us-east-1\n")
+            .env("AWS_PROFILE", "x"),
+        c("container-auth-token")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/creds?k={K:cz}&s={S:cz}&auth=tok123")
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "tok123"),
+        c("container-auth-token-file")
+            .file("ctok", "tok456")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/creds?k={K:cz}&s={S:cz}&auth=tok456")
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "{HOME}/ctok"),
+        c("container-auth-token-file-beats-token")
+            .file("ctok", "tok456")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/creds?k={K:cz}&s={S:cz}&auth=tok456")
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "tok123")
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "{HOME}/ctok"),
+        c("container-auth-token-wrong")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/creds?k={K:cz}&s={S:cz}&auth=tok123")
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "nope"),
+        c("container-http-error")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/status/500"),
+        c("credential-source-ecs-container")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{CREDSURL}/creds?k={K:cz}&s={S:cz}")
+            .config(&format!("[profile x]\nrole_arn = {ROLE_SOURCE_ENV}\ncredential_source = EcsContainer\nrole_session_name = sess-ecs\n"))
+            .env("AWS_PROFILE", "x"),
         c("sso-profile-no-token")
             .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = R\n")
             .env("AWS_PROFILE", "x"),
@@ -785,11 +909,6 @@ fn botocore_rules() -> Vec<Case> {
             .env_keys("env")
             .unset("AWS_ENDPOINT_URL")
             .config("[default]\nendpoint_url = {URL}\n"),
-        c("ignore-configured-endpoint-urls")
-            .env_keys("env")
-            .env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
-            .env("AWS_ENDPOINT_URL_STS", "{URL}")
-            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
         c("default-output-text-env").env_keys("env").env("AWS_DEFAULT_OUTPUT", "text"),
         c("profile-output-table")
             .env_keys("env")
@@ -805,6 +924,77 @@ fn botocore_rules() -> Vec<Case> {
             .env_keys("env")
             .unset("AWS_DEFAULT_REGION")
             .creds("[default]\nregion = eu-west-1\n"),
+        c("config-plain-section-not-a-profile")
+            .config(&format!("[x]\n{}", keys_lines("fx")))
+            .env("AWS_PROFILE", "x"),
+        c("config-plain-section-and-creds")
+            .config(&format!("[x]\n{}", keys_lines("fx")))
+            .creds(&format!("[x]\n{}", keys_lines("cx")))
+            .env("AWS_PROFILE", "x"),
+        c("creds-region-only-config-keys")
+            .creds("[x]\nregion = us-east-1\n")
+            .config(&format!("[profile x]\n{}", keys_lines("fx")))
+            .env("AWS_PROFILE", "x"),
+        c("both-defaults-with-keys")
+            .creds(&format!("[default]\n{}", keys_lines("cdef")))
+            .config(&format!("[default]\n{}", keys_lines("fdef"))),
+        c("config-file-tilde")
+            .file("elsewhere/conf", &format!("[default]\n{}", keys_lines("fx")))
+            .env("AWS_CONFIG_FILE", "~/elsewhere/conf"),
+        c("shared-credentials-file-missing")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "{HOME}/nosuch")
+            .config(&format!("[default]\n{}", keys_lines("fdef"))),
+        c("profile-name-trailing-space")
+            .creds(&format!("[x]\n{}", keys_lines("cx")))
+            .env("AWS_PROFILE", "x "),
+        c("env-key-trailing-space")
+            .env("AWS_ACCESS_KEY_ID", "{K:env} ")
+            .env("AWS_SECRET_ACCESS_KEY", "{S:env}"),
+        c("session-token-only-in-creds")
+            .creds("[default]\naws_session_token = t\n"),
+        c("credential-source-ec2-metadata-disabled")
+            .config(&format!("[profile x]\nrole_arn = {ROLE_SOURCE_ENV}\ncredential_source = Ec2InstanceMetadata\nrole_session_name = sess-i\n"))
+            .env("AWS_PROFILE", "x"),
+        c("credential-source-ecs-not-configured")
+            .config(&format!("[profile x]\nrole_arn = {ROLE_SOURCE_ENV}\ncredential_source = EcsContainer\nrole_session_name = sess-c\n"))
+            .env("AWS_PROFILE", "x"),
+        c("credential-source-environment-with-aws-profile-var")
+            .env_keys("env")
+            .config(&format!("[profile x]\nrole_arn = {ROLE_SOURCE_ENV}\ncredential_source = Environment\nrole_session_name = sess-e\n"))
+            .env("AWS_PROFILE", "x"),
+        c("source-profile-with-process")
+            .exe("bin/p", &process_script("proc"))
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = s\nrole_session_name = sess-p\n[profile s]\ncredential_process = {{HOME}}/bin/p\n"))
+            .env("AWS_PROFILE", "x"),
+        c("source-profile-with-web-identity")
+            .file("tok/p", "token-for-profile")
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = w\nrole_session_name = sess-w\n[profile w]\nrole_arn = {ROLE_WEB_PROFILE}\nweb_identity_token_file = {{HOME}}/tok/p\nrole_session_name = ws\n"))
+            .env("AWS_PROFILE", "x"),
+        c("source-profile-default-keys")
+            .creds(&format!("[default]\n{}", keys_lines("cdef")))
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = default\nrole_session_name = sess-d\n"))
+            .env("AWS_PROFILE", "x"),
+        c("source-profile-keys-in-config")
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = s\nrole_session_name = sess-k\n[profile s]\n{}", keys_lines("fsrc")))
+            .env("AWS_PROFILE", "x"),
+        c("source-profile-partial-keys")
+            .creds("[s]\naws_access_key_id = {K:csrc}\n")
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = s\nrole_session_name = sess-k\n"))
+            .env("AWS_PROFILE", "x"),
+        c("role-session-name-env-for-assume-role")
+            .creds(&src)
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = src\n"))
+            .env("AWS_ROLE_SESSION_NAME", "from-env")
+            .env("AWS_PROFILE", "x"),
+        c("role-table-output")
+            .creds(&src)
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = src\nrole_session_name = sess-o\noutput = table\n"))
+            .env("AWS_PROFILE", "x"),
+        c("region-in-config-used-by-role")
+            .creds(&src)
+            .unset("AWS_DEFAULT_REGION")
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = src\nrole_session_name = sess-r\nregion = eu-west-1\n"))
+            .env("AWS_PROFILE", "x"),
         c("shared-credentials-file-empty-string")
             .env("AWS_SHARED_CREDENTIALS_FILE", "")
             .config(&format!("[default]\n{}", keys_lines("fdef"))),
@@ -1179,6 +1369,19 @@ fn print_report(outcomes: &[Outcome]) -> usize {
     for (class, (n, ok, d)) in &per_class {
         println!("  {class:<22} {n:>4} {ok:>4} {d:>4}");
     }
+    let cli: f64 = outcomes.iter().map(|o| o.cli_time.as_secs_f64()).sum();
+    let ours: f64 = outcomes.iter().map(|o| o.ours_time.as_secs_f64()).sum();
+    let mut slow: Vec<&Outcome> = outcomes.iter().collect();
+    slow.sort_by_key(|o| std::cmp::Reverse(o.ours_time));
+    println!("\ntime: aws CLI {cli:.0} s, awsid {ours:.0} s in all; slowest awsid runs:");
+    for o in slow.iter().take(5) {
+        println!("  {:>6.2} s  {}", o.ours_time.as_secs_f64(), o.case.name);
+    }
+    slow.sort_by_key(|o| std::cmp::Reverse(o.cli_time));
+    println!("slowest CLI runs:");
+    for o in slow.iter().take(8) {
+        println!("  {:>6.2} s  {}", o.cli_time.as_secs_f64(), o.case.name);
+    }
     let agree = outcomes.iter().filter(|o| o.agree()).count();
     println!("\n{} cases, {} agree", outcomes.len(), agree);
     failing
@@ -1225,4 +1428,53 @@ fn awsid_whoami_agrees_with_the_aws_cli() {
         failing, 0,
         "{failing} cases disagree with the AWS CLI (table above)"
     );
+}
+
+/// The harness itself, on cases today's awsid already gets right: both tools see the expected
+/// identity (so an agreement is not two identical failures of the set-up), an assumed role
+/// agrees once masked, a shared error sentence agrees, and a wrong identity is a disagreement.
+#[test]
+fn harness_compares_what_users_see() {
+    let users = awsid_tests::diff::users();
+    let cases = vec![
+        Case::new("self-test", "env-keys").env_keys("env"),
+        Case::new("self-test", "role")
+            .creds(&format!("[src]\n{}", keys_lines("csrc")))
+            .config(&format!(
+                "[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = src\n"
+            ))
+            .env("AWS_PROFILE", "x"),
+        Case::new("self-test", "missing-profile").env("AWS_PROFILE", "nosuch"),
+    ];
+    let out = run_all(&cases, 3);
+    let env_arn = &users["env"].arn;
+    assert_eq!(out[0].cli.class, "ok", "{:?}", out[0].cli);
+    assert!(
+        out[0].cli.stdout.contains(env_arn.as_str()),
+        "{:?}",
+        out[0].cli
+    );
+    assert!(out[0].agree(), "{:?}", out[0]);
+    assert!(
+        out[1].cli.stdout.contains("assumed-role/px/<session>")
+            && out[1].cli.stdout.contains("AROA*"),
+        "{:?}",
+        out[1].cli
+    );
+    assert!(out[1].agree(), "{:?}", out[1]);
+    assert_eq!(
+        out[2].cli.error,
+        "The config profile (nosuch) could not be found"
+    );
+    assert!(out[2].agree(), "{:?}", out[2]);
+    // A different identity on one side is a disagreement.
+    let mut wrong = out[0].clone();
+    wrong.ours.stdout = wrong
+        .ours
+        .stdout
+        .replace(env_arn.as_str(), &users["cdef"].arn);
+    assert!(!wrong.agree());
+    let mut failed = out[0].clone();
+    failed.ours.class = "error";
+    assert!(!failed.agree());
 }

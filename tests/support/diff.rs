@@ -24,7 +24,7 @@ use crate::moto::{moto, Keys};
 /// The extra users `diff_setup.py` creates: one per role a source can play in a case.
 pub const USERS: &[&str] = &[
     "env", "env2", "cdef", "cx", "cy", "cz", "csrc", "fdef", "fx", "fy", "fz", "fsrc", "proc",
-    "proc2", "legacy", "boto",
+    "proc2", "legacy", "boto", "cache",
 ];
 
 /// Keys of the shared moto_server's users: `alice`, `bob` and every name in [`USERS`].
@@ -70,10 +70,71 @@ pub fn users() -> &'static BTreeMap<String, Keys> {
     })
 }
 
+/// Starts `support/<script>` with `args`; it prints its port on the first line and exits when
+/// its stdin closes. Returns the child (keep it: its stdin is the server's lifeline) and port.
+fn start_server(script: &str, args: &[&str]) -> (std::process::Child, u16) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("support")
+        .join(script);
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+    let mut line = String::new();
+    let mut out = child.stdout.take().expect("stdout");
+    let mut byte = [0u8; 1];
+    while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+        line.push(byte[0] as char);
+    }
+    let port = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{} printed {line:?}", script.display()));
+    (child, port)
+}
+
+/// The container-credentials endpoint (`creds_server.py`): `http://127.0.0.1:PORT`.
+pub fn creds_server() -> &'static str {
+    static SERVER: OnceLock<(String, Mutex<std::process::Child>)> = OnceLock::new();
+    &SERVER
+        .get_or_init(|| {
+            let (child, port) = start_server("creds_server.py", &[]);
+            (format!("http://127.0.0.1:{port}"), Mutex::new(child))
+        })
+        .0
+}
+
+/// A TLS front for moto (`tls_proxy.py`): its `https://` URL and the path of the private CA
+/// that signed its certificate. The proxy exits when this process ends (its stdin closes).
+pub fn tls() -> &'static (String, PathBuf) {
+    static TLS: OnceLock<(String, PathBuf, Mutex<std::process::Child>)> = OnceLock::new();
+    let t = TLS.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("awsid-diff-tls-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir tls dir");
+        let port = moto().url.rsplit(':').next().expect("port").to_string();
+        let (child, tls_port) = start_server("tls_proxy.py", &[&dir.display().to_string(), &port]);
+        (
+            format!("https://127.0.0.1:{tls_port}"),
+            dir.join("ca.pem"),
+            Mutex::new(child),
+        )
+    });
+    // The pair without the child (its stdin stays open in the static until the process exits).
+    static VIEW: OnceLock<(String, PathBuf)> = OnceLock::new();
+    VIEW.get_or_init(|| (t.0.clone(), t.1.clone()))
+}
+
 /// One environment: variables, files, arguments, working directory.
 ///
 /// Text in variables, files and arguments may hold placeholders: `{K:user}` and `{S:user}` (a
-/// user's access key id and secret), `{HOME}` (the case's HOME) and `{URL}` (moto's URL).
+/// user's access key id and secret), `{HOME}` (the case's HOME), `{URL}` (moto's URL),
+/// `{CREDSURL}` (the container-credentials endpoint), `{TLSURL}` (moto behind TLS), `{CA}` (the CA file that verifies `{TLSURL}`) and `{CAPEM}`
+/// (that file's content).
 #[derive(Debug, Clone)]
 pub struct Case {
     pub name: String,
@@ -183,6 +244,37 @@ pub fn process_script(user: &str) -> String {
     )
 }
 
+/// The path (under HOME) of the AWS CLI's cache entry for an AssumeRole call with these
+/// arguments: botocore names it after the SHA-1 of `json.dumps(args, sort_keys=True)`, where
+/// `args` are the call's parameters (RoleSessionName only when the profile sets it). `args` is
+/// that JSON text, keys sorted, with Python's `", "` and `": "` separators.
+pub fn cli_cache_path(args: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("sha1sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sha1sum");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(args.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("sha1sum output");
+    let hex = String::from_utf8_lossy(&out.stdout);
+    let hex = hex.split_whitespace().next().expect("a digest");
+    format!(".aws/cli/cache/{hex}.json")
+}
+
+/// A CLI cache entry holding `user`'s keys as the role's credentials (so a cache hit shows as
+/// that user), expiring at `expiration` (ISO 8601).
+pub fn cli_cache_entry(user: &str, role_arn: &str, expiration: &str) -> String {
+    format!(
+        "{{\"Credentials\": {{\"AccessKeyId\": \"{{K:{user}}}\", \"SecretAccessKey\": \"{{S:{user}}}\", \"SessionToken\": \"cached-token\", \"Expiration\": \"{expiration}\"}}, \"AssumedRoleUser\": {{\"AssumedRoleId\": \"AROACACHED:cached\", \"Arn\": \"{role_arn}\"}}, \"ResponseMetadata\": {{}}}}"
+    )
+}
+
 /// Replaces the placeholders described on [`Case`].
 pub fn expand(text: &str, home: &Path) -> String {
     let users = users();
@@ -196,6 +288,10 @@ pub fn expand(text: &str, home: &Path) -> String {
         let replaced = match token {
             Some("HOME") => Some(home.display().to_string()),
             Some("URL") => Some(moto().url.clone()),
+            Some("TLSURL") => Some(tls().0.clone()),
+            Some("CREDSURL") => Some(creds_server().to_string()),
+            Some("CA") => Some(tls().1.display().to_string()),
+            Some("CAPEM") => Some(std::fs::read_to_string(&tls().1).expect("read the CA")),
             Some(t) if t.starts_with("K:") || t.starts_with("S:") => {
                 let keys = users
                     .get(&t[2..])
@@ -335,6 +431,9 @@ pub struct Outcome {
     pub case: Case,
     pub cli: Seen,
     pub ours: Seen,
+    /// Wall time of the CLI's run and of awsid's (the compared run only).
+    pub cli_time: Duration,
+    pub ours_time: Duration,
 }
 
 impl Outcome {
@@ -453,7 +552,11 @@ pub fn run_case(case: &Case) -> Outcome {
     let mut vars: Vars = base
         .set("HOME", home.display().to_string())
         .set("AWS_ENDPOINT_URL", moto().url.clone())
-        .set("PWD", cwd.display().to_string());
+        .set("PWD", cwd.display().to_string())
+        // A safety net: anything that is not loopback (NO_PROXY) goes to a closed local port
+        // instead of the network.
+        .set("HTTPS_PROXY", "http://127.0.0.1:9")
+        .set("HTTP_PROXY", "http://127.0.0.1:9");
     for (k, v) in &case.env {
         vars = match v {
             Some(v) => vars.set(k, expand(v, &home)),
@@ -475,25 +578,35 @@ pub fn run_case(case: &Case) -> Outcome {
     let mut ours = Command::new(awsid_bin());
     vars.apply(&mut ours);
     ours.current_dir(&cwd).arg("whoami").args(&args);
+    let started = Instant::now();
     let (o_out, o_err, o_code) = run_limited(ours);
+    let ours_time = started.elapsed();
 
     let mut cli = Command::new(aws_bin());
     vars.apply(&mut cli);
     cli.current_dir(&cwd)
         .args(["sts", "get-caller-identity"])
         .args(&args);
+    let started = Instant::now();
     let (c_out, c_err, c_code) = run_limited(cli);
+    let cli_time = started.elapsed();
     drop(sb);
     Outcome {
         case: case.clone(),
         cli: Seen::from(&c_out, &c_err, c_code),
         ours: Seen::from(&o_out, &o_err, o_code),
+        cli_time,
+        ours_time,
     }
 }
+
+/// How many `run_all` calls are under way (the last one to finish stops the daemon).
+static ACTIVE_RUNS: Mutex<usize> = Mutex::new(0);
 
 /// Runs every case, `jobs` at a time, in input order.
 pub fn run_all(cases: &[Case], jobs: usize) -> Vec<Outcome> {
     let _ = users();
+    *ACTIVE_RUNS.lock().unwrap_or_else(|e| e.into_inner()) += 1;
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; cases.len()]);
     std::thread::scope(|s| {
@@ -506,7 +619,13 @@ pub fn run_all(cases: &[Case], jobs: usize) -> Vec<Outcome> {
             });
         }
     });
-    stop_daemon();
+    {
+        let mut active = ACTIVE_RUNS.lock().unwrap_or_else(|e| e.into_inner());
+        *active -= 1;
+        if *active == 0 {
+            stop_daemon();
+        }
+    }
     results
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())

@@ -28,6 +28,8 @@ enum Allow {
     ErrorText,
     /// The CLI fails and awsid answers.
     OursSucceeds,
+    /// The CLI answers and awsid fails (awsid follows CLI v2 where v1 differs).
+    OursFails,
 }
 
 /// Why moto makes the CLI's error sentence meaningless for an access key id with a space.
@@ -47,6 +49,21 @@ const DELIBERATE: &[(&str, Allow, &str)] = &[
         Allow::OursSucceeds,
         "no region: CLI v1 refuses to run; awsid answers as CLI v2 does, from the global endpoint",
     ),
+    (
+        "botocore/aws-region-var",
+        Allow::OursSucceeds,
+        "AWS_REGION: CLI v1 reads only AWS_DEFAULT_REGION; awsid follows CLI v2 (AWS_REGION first)",
+    ),
+    (
+        "botocore/aws-region-invalid-default-region-valid",
+        Allow::OursFails,
+        "AWS_REGION before AWS_DEFAULT_REGION as in CLI v2: the invalid AWS_REGION decides",
+    ),
+    (
+        "botocore/aws-region-valid-default-region-invalid",
+        Allow::OursSucceeds,
+        "AWS_REGION before AWS_DEFAULT_REGION as in CLI v2: the valid AWS_REGION decides",
+    ),
     ("8/tls-no-ca", Allow::ErrorText, PYTHON_TLS_ERROR),
     (
         "8/tls-env-ca-bundle-beats-profile",
@@ -54,6 +71,11 @@ const DELIBERATE: &[(&str, Allow, &str)] = &[
         PYTHON_TLS_ERROR,
     ),
     ("8/tls-ssl-cert-file", Allow::ErrorText, PYTHON_TLS_ERROR),
+    (
+        "botocore/env-key-trailing-space",
+        Allow::ErrorText,
+        MOTO_KEY_WITH_SPACE,
+    ),
     (
         "5/key-id-semicolon-comment",
         Allow::ErrorText,
@@ -106,6 +128,7 @@ fn allowed(o: &Outcome, allow: Allow) -> bool {
     match allow {
         Allow::ErrorText => o.cli.class == "error" && o.ours.class == "error",
         Allow::OursSucceeds => o.cli.class == "error" && o.ours.class == "ok",
+        Allow::OursFails => o.cli.class == "ok" && o.ours.class == "error",
     }
 }
 
@@ -553,6 +576,22 @@ fn item7_process() -> Vec<Case> {
             .config(&format!(
                 "[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = s\nrole_session_name = sess-s\n[profile s]\ncredential_process = {{HOME}}/bin/p\n"
             ))
+            .env("AWS_PROFILE", "x"),
+        c("empty-output")
+            .exe("bin/p", "#!/bin/sh\nexit 0\n")
+            .config(&prof("{HOME}/bin/p"))
+            .env("AWS_PROFILE", "x"),
+        c("version-as-string")
+            .exe("bin/p", &json("{\"Version\": \"1\", \"AccessKeyId\": \"{K:proc}\", \"SecretAccessKey\": \"{S:proc}\"}"))
+            .config(&prof("{HOME}/bin/p"))
+            .env("AWS_PROFILE", "x"),
+        c("text-before-json")
+            .exe("bin/p", &format!("#!/bin/sh\necho 'hello'\n{}", &json(good)[10..]))
+            .config(&prof("{HOME}/bin/p"))
+            .env("AWS_PROFILE", "x"),
+        c("stderr-noise-exit-0")
+            .exe("bin/p", &format!("#!/bin/sh\necho 'warming up' >&2\n{}", &json(good)[10..]))
+            .config(&prof("{HOME}/bin/p"))
             .env("AWS_PROFILE", "x"),
         c("garbage-expiration")
             .exe("bin/p", &json("{\"Version\": 1, \"AccessKeyId\": \"{K:proc}\", \"SecretAccessKey\": \"{S:proc}\", \"Expiration\": \"soon\"}"))
@@ -1077,6 +1116,68 @@ fn botocore_rules() -> Vec<Case> {
             .creds(&src)
             .unset("AWS_DEFAULT_REGION")
             .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = src\nrole_session_name = sess-r\nregion = eu-west-1\n"))
+            .env("AWS_PROFILE", "x"),
+        c("aws-region-invalid-default-region-valid")
+            .env_keys("env")
+            .env("AWS_REGION", "not a region"),
+        c("aws-region-valid-default-region-invalid")
+            .env_keys("env")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_DEFAULT_REGION", "not a region"),
+        c("region-flag").env_keys("env").unset("AWS_DEFAULT_REGION").arg("--region").arg("eu-west-1"),
+        c("endpoint-url-flag")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .arg("--endpoint-url")
+            .arg("{URL}"),
+        c("sdk-only-key-variables")
+            .env("AWS_ACCESS_KEY", "{K:env}")
+            .env("AWS_SECRET_KEY", "{S:env}")
+            .creds(&format!("[default]\n{}", keys_lines("cdef"))),
+        c("explicit-default-profile-absent").env("AWS_PROFILE", "default").env_keys("env"),
+        c("explicit-default-profile-flag-absent").profile("default"),
+        c("single-quoted-name-with-space")
+            .config(&format!("[profile 'x y']\n{}", keys_lines("fx")))
+            .env("AWS_PROFILE", "x y"),
+        c("three-word-header-ignored")
+            .config(&format!("[profile x y]\n{}", keys_lines("fx")))
+            .env("AWS_PROFILE", "x y"),
+        c("bare-profile-header")
+            .config(&format!("[profile]\n{}", keys_lines("fx")))
+            .creds(&format!("[default]\n{}", keys_lines("cdef"))),
+        c("unterminated-quote-header")
+            .config(&format!("[profile \"x]\n{}[profile y]\n{}", keys_lines("fx"), keys_lines("fy")))
+            .env("AWS_PROFILE", "y"),
+        c("same-profile-two-spellings")
+            .config(&format!("[profile x]\n{}[profile 'x']\n{}", keys_lines("fx"), keys_lines("fy")))
+            .env("AWS_PROFILE", "x"),
+        c("services-section-endpoint")
+            .env_keys("env")
+            .unset("AWS_ENDPOINT_URL")
+            .config("[default]\nservices = local\nendpoint_url = http://127.0.0.1:9\n[services local]\nsts =\n  endpoint_url = {URL}\n"),
+        c("env-endpoint-beats-services-section")
+            .env_keys("env")
+            .config("[default]\nservices = local\n[services local]\nsts =\n  endpoint_url = http://127.0.0.1:9\n"),
+        c("nested-value-without-equals")
+            .env_keys("env")
+            .config("[default]\ns3 =\n  just-a-word\n"),
+        c("role-chain-ending-in-credential-source")
+            .env_keys("env")
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = y\nrole_session_name = sess-x\n[profile y]\nrole_arn = {ROLE_SOURCE_ENV}\ncredential_source = Environment\nrole_session_name = sess-y\n"))
+            .profile("x"),
+        c("role-and-process-same-profile")
+            .exe("bin/p", &process_script("proc"))
+            .creds(&src)
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = src\nrole_session_name = sess-a\ncredential_process = {{HOME}}/bin/p\n"))
+            .env("AWS_PROFILE", "x"),
+        c("web-identity-token-file-without-role-in-profile")
+            .file("tok/p", "token-for-profile")
+            .creds(&format!("[x]\n{}", keys_lines("cx")))
+            .config("[profile x]\nweb_identity_token_file = {HOME}/tok/p\n")
+            .env("AWS_PROFILE", "x"),
+        c("role-session-name-unicode")
+            .creds(&src)
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\nsource_profile = src\nrole_session_name = café\n"))
             .env("AWS_PROFILE", "x"),
         c("shared-credentials-file-empty-string")
             .env("AWS_SHARED_CREDENTIALS_FILE", "")

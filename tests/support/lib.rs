@@ -2,6 +2,7 @@
 //! harness that runs the real `awsid` client against a real `awsidd` in a private runtime dir,
 //! and the terminal tools the shell tests drive.
 
+pub mod diff;
 pub mod fake_sts;
 pub mod harness;
 pub mod moto;

@@ -63,7 +63,10 @@ pub enum Source {
     WebIdentity {
         profile: Option<String>,
         role_arn: String,
+        /// The token file, made absolute against the shell's directory.
         token_file: PathBuf,
+        /// The token file as the configuration names it (the CLI's errors quote it so).
+        token_file_given: String,
         session_name: Option<String>,
         /// From `AWS_ROLE_ARN` / `AWS_WEB_IDENTITY_TOKEN_FILE` rather than the profile.
         from_env: bool,
@@ -126,6 +129,9 @@ pub struct Plan {
     pub opaque: bool,
     /// `output` of the profile, for `whoami` without `--output`.
     pub output: Option<String>,
+    /// The CA bundle the CLI verifies TLS with: `AWS_CA_BUNDLE`, else the profile's
+    /// `ca_bundle` (not `SSL_CERT_FILE`, which the CLI ignores).
+    pub ca_bundle: Option<PathBuf>,
     pub files_read: Files,
 }
 
@@ -166,9 +172,27 @@ pub fn plan(input: Input<'_>) -> Plan {
         opaque: false,
     };
     let profile = input.files.profile(&selection.name);
-    let source = walk.top(&selection, profile);
+    let mut source = walk.top(&selection, profile);
     let region = select::region(input.vars, profile.get("region"));
+    if let (Ok(_), Some((r, _))) = (&source, &region) {
+        if !select::valid_region(r) {
+            source = Err(CliError::Message(format!(
+                "Provided region_name '{r}' doesn't match a supported format."
+            )));
+        }
+    }
     let output = profile.get("output").map(str::to_string);
+    let ca_bundle = input
+        .vars
+        .get("AWS_CA_BUNDLE")
+        .or_else(|| profile.get("ca_bundle").filter(|c| !c.is_empty()))
+        .map(|c| {
+            if files::depends_on_cwd(c) {
+                walk.uses_cwd = true;
+            }
+            select::absolute(c, input.cwd).unwrap_or_default()
+        });
+    walk.files.extend(ca_bundle.clone());
     let Walk {
         mut files,
         whole_env,
@@ -187,6 +211,7 @@ pub fn plan(input: Input<'_>) -> Plan {
         uses_cwd,
         opaque,
         output,
+        ca_bundle,
         files_read: input.files.clone(),
     }
 }
@@ -362,6 +387,9 @@ impl Walk<'_> {
                 }
             }
             Named::Ec2InstanceMetadata => {
+                if self.imds_disabled() {
+                    return Err(none());
+                }
                 self.opaque = true;
                 Ok(Source::InstanceMetadata)
             }
@@ -460,7 +488,7 @@ impl Walk<'_> {
             ));
         };
         // The token file is opened as given: a relative path is the shell's directory's.
-        let token_file = PathBuf::from(&token);
+        let token_file = PathBuf::from(token.clone());
         if token_file.is_relative() {
             self.uses_cwd = true;
         }
@@ -473,6 +501,7 @@ impl Walk<'_> {
             profile: Some(name.to_string()),
             role_arn,
             token_file,
+            token_file_given: token,
             session_name,
             from_env,
         }))
@@ -566,6 +595,12 @@ impl Walk<'_> {
         }))
     }
 
+    fn imds_disabled(&self) -> bool {
+        self.vars()
+            .get("AWS_EC2_METADATA_DISABLED")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
     fn uses_relative(&self, path: &str) -> bool {
         files::depends_on_cwd(path)
     }
@@ -624,11 +659,7 @@ impl Walk<'_> {
             self.opaque = true;
             return Ok(Source::Container);
         }
-        let disabled = self
-            .vars()
-            .get("AWS_EC2_METADATA_DISABLED")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        if disabled {
+        if self.imds_disabled() {
             return Err(CliError::NoCredentials);
         }
         self.opaque = true;

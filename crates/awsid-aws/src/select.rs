@@ -165,6 +165,17 @@ impl RegionFrom {
     }
 }
 
+/// botocore's `validate_region_name`: `^[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?$`.
+pub fn valid_region(r: &str) -> bool {
+    let b = r.as_bytes();
+    let edge = |c: &u8| c.is_ascii_alphanumeric();
+    !b.is_empty()
+        && b.len() <= 63
+        && edge(&b[0])
+        && edge(&b[b.len() - 1])
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+}
+
 pub fn region(vars: &Vars, profile_region: Option<&str>) -> Option<(String, RegionFrom)> {
     vars.get("AWS_REGION")
         .map(|r| (r.to_string(), RegionFrom::AwsRegion))

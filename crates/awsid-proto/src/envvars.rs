@@ -22,6 +22,8 @@ const EXACT: &[&[u8]] = &[
     b"all_proxy",
     b"SSL_CERT_FILE",
     b"SSL_CERT_DIR",
+    // The legacy boto2 config file, at the end of the CLI's chain.
+    b"BOTO_CONFIG",
 ];
 
 /// Variables holding a file path. A relative one means "relative to the shell's working
@@ -38,7 +40,9 @@ const PATH_VARS: &[&[u8]] = &[
 
 /// Makes a relative path-valued variable absolute against `cwd`; other values pass through.
 pub fn absolutize(name: &[u8], value: Vec<u8>, cwd: Option<&[u8]>) -> Vec<u8> {
-    let relative = !value.is_empty() && value[0] != b'/' && value[0] != b'~';
+    // `$VAR/…` is expanded by the daemon as the CLI does (then made absolute against the
+    // working directory, which a full request carries).
+    let relative = !value.is_empty() && value[0] != b'/' && value[0] != b'~' && value[0] != b'$';
     match cwd {
         Some(cwd) if relative && PATH_VARS.contains(&name) => {
             let mut abs = cwd.to_vec();

@@ -110,6 +110,14 @@ pub fn plan_with(
         .cwd
         .map(|c| PathBuf::from(std::ffi::OsStr::from_bytes(c)));
     let (config, credentials) = select::shared_files(&vars, cwd.as_deref());
+    // A shared file named relative to a directory the request did not carry.
+    let relative_files = [&config, &credentials]
+        .into_iter()
+        .flatten()
+        .any(|p| p.is_relative());
+    if relative_files && !req.full_env {
+        return Planned::NeedEnv;
+    }
     let files = files_cache.files(config.as_deref(), credentials.as_deref());
     let now_unix = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -128,6 +136,9 @@ pub fn plan_with(
             walked.source,
             Ok(Source::InstanceMetadata) | Err(CliError::NoCredentials)
         );
+    if (walked.whole_env || walked.uses_cwd) && !req.full_env {
+        return Planned::NeedEnv;
+    }
     if let Err(e) = &walked.source {
         return Planned::Refused(Box::new(Refusal {
             error: e.clone(),
@@ -136,9 +147,6 @@ pub fn plan_with(
             facts,
             chain: walked,
         }));
-    }
-    if (walked.whole_env || walked.uses_cwd) && !req.full_env {
-        return Planned::NeedEnv;
     }
     // The fingerprint variables, or the whole environment when a program answers (PATH only
     // then: it decides which program runs).
@@ -158,7 +166,7 @@ pub fn plan_with(
         key,
         &Inputs {
             vars: &hashed,
-            cwd: req.cwd.filter(|_| walked.uses_cwd),
+            cwd: req.cwd.filter(|_| walked.uses_cwd || relative_files),
             profile_override: req.profile_override.filter(|p| !p.is_empty()),
             files: &walked.files,
         },

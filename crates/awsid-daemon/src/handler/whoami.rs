@@ -39,9 +39,7 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
         return Reply::Whoami(render::failure(&Failure {
             kind: FailureKind::Other,
             code: None,
-            message: format!(
-                "awsid: output format {output:?} is not supported (json, text or table)"
-            ),
+            message: format!("Unknown output type: {output}"),
         }));
     }
     let format = Format {

@@ -61,6 +61,17 @@ fn asked() -> Asked {
 }
 
 pub fn main() -> ExitCode {
+    // The CLI verifies TLS with AWS_CA_BUNDLE / ca_bundle or its own bundle, never with
+    // these; the SDK's native roots would read them. (Single-threaded here: no runtime yet.)
+    // The values stay in the environment a credential_process gets (see `environment`).
+    let ssl: Vec<(std::ffi::OsString, std::ffi::OsString)> = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+        .iter()
+        .filter_map(|k| std::env::var_os(k).map(|v| ((*k).into(), v)))
+        .collect();
+    for (k, _) in &ssl {
+        std::env::remove_var(k);
+    }
+    SSL_VARS.with(|cell| *cell.borrow_mut() = ssl);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -97,12 +108,24 @@ fn now_unix() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// This process's environment (the client's).
+thread_local! {
+    /// SSL_CERT_FILE / SSL_CERT_DIR as the client had them (taken out of this process).
+    static SSL_VARS: std::cell::RefCell<Vec<(std::ffi::OsString, std::ffi::OsString)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// This process's environment: the client's.
 fn environment() -> Env {
     use std::os::unix::ffi::OsStrExt;
-    std::env::vars_os()
+    let mut env: Env = std::env::vars_os()
         .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
-        .collect()
+        .collect();
+    SSL_VARS.with(|cell| {
+        for (k, v) in cell.borrow().iter() {
+            env.push((k.as_bytes().to_vec(), v.as_bytes().to_vec()));
+        }
+    });
+    env
 }
 
 /// What the execution of a plan needs besides the plan.
@@ -135,7 +158,10 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
         Ok(s) => s.clone(),
         Err(e) => return ResolveOutcome::Failure(e.failure()),
     };
-    let sdk = sdk_config(&plan, &vars, &files).await;
+    let sdk = match sdk_config(&plan, &vars, &files).await {
+        Ok(sdk) => sdk,
+        Err(f) => return ResolveOutcome::Failure(f),
+    };
     let ctx = Ctx {
         vars,
         env,
@@ -167,7 +193,7 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
 
 /// The SDK configuration for this plan: the region the CLI would sign for, the endpoint the
 /// profile names, and no profile file read by the SDK itself.
-async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> SdkConfig {
+async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> Result<SdkConfig, Failure> {
     let region = plan
         .region
         .as_ref()
@@ -202,7 +228,42 @@ async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> SdkConfig
             loader = loader.endpoint_url(url);
         }
     }
-    loader.load().await
+    if let Some(bundle) = &plan.ca_bundle {
+        loader = loader.http_client(tls_client(bundle)?);
+    }
+    Ok(loader.load().await)
+}
+
+/// An HTTPS client that trusts exactly the certificates of a CA bundle, as the CLI does with
+/// `AWS_CA_BUNDLE` / `ca_bundle`.
+fn tls_client(bundle: &Path) -> Result<aws_sdk_sts::config::SharedHttpClient, Failure> {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+    let pem = std::fs::read(bundle).map_err(|_| {
+        fail(
+            FailureKind::Credentials,
+            format!(
+                "Could not find a suitable TLS CA certificate bundle, invalid path: {}",
+                bundle.display()
+            ),
+        )
+    })?;
+    let context = TlsContext::builder()
+        .with_trust_store(
+            TrustStore::empty()
+                .with_native_roots(false)
+                .with_pem_certificate(pem),
+        )
+        .build()
+        .map_err(|e| {
+            fail(
+                FailureKind::Credentials,
+                format!("CA bundle {}: {e}", bundle.display()),
+            )
+        })?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https())
 }
 
 /// The credentials of a source, as the CLI gets them.
@@ -257,17 +318,23 @@ fn credentials_of<'a>(
             Source::WebIdentity {
                 role_arn,
                 token_file,
+                token_file_given,
                 session_name,
                 ..
-            } => web_identity(role_arn, token_file, session_name.as_deref(), ctx).await,
+            } => {
+                let token = (token_file.as_path(), token_file_given.as_str());
+                web_identity(role_arn, token, session_name.as_deref(), ctx).await
+            }
             Source::Sso {
                 session,
                 start_url,
                 sso_region,
                 account_id,
                 role_name,
+                token_file,
                 ..
             } => {
+                sso_token_check(token_file.as_deref(), session.as_deref(), start_url)?;
                 let mut builder = aws_config::sso::SsoCredentialsProvider::builder()
                     .configure(&provider_config(ctx))
                     .account_id(account_id)
@@ -301,6 +368,42 @@ fn credentials_of<'a>(
             }
         }
     })
+}
+
+/// The CLI's checks of the SSO token cache before any call: a missing or malformed token,
+/// and an expired legacy token (an sso-session token is renewed with its refresh token).
+fn sso_token_check(
+    file: Option<&Path>,
+    session: Option<&str>,
+    start_url: &str,
+) -> Result<(), Failure> {
+    let load_error = |m: String| {
+        fail(
+            FailureKind::Credentials,
+            format!("Error loading SSO Token: {m}"),
+        )
+    };
+    let name = session.unwrap_or(start_url);
+    let Some(bytes) = file.and_then(|f| std::fs::read(f).ok()) else {
+        return Err(load_error(format!("Token for {name} does not exist")));
+    };
+    let token: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|_| load_error(format!("Token for {start_url} is invalid")))?;
+    let (Some(_), Some(expires)) = (token.get("accessToken"), token.get("expiresAt")) else {
+        return Err(load_error(format!("Token for {start_url} is invalid")));
+    };
+    let expired = expires
+        .as_str()
+        .and_then(awsid_aws::expiry::parse_with_offset)
+        .is_some_and(|t| t <= now_unix());
+    if session.is_none() && expired {
+        return Err(fail(
+            FailureKind::Credentials,
+            "The SSO session associated with this profile has expired or is otherwise invalid. \
+             To refresh this SSO session run aws sso login with the corresponding profile.",
+        ));
+    }
+    Ok(())
 }
 
 fn provider_config(ctx: &Ctx) -> aws_config::provider_config::ProviderConfig {
@@ -447,9 +550,35 @@ async fn assume_role(role: &Role, ctx: &Ctx) -> Result<Credentials, Failure> {
         RoleState::AssumeRole => {}
     }
     let source = match &role.source {
-        RoleSource::Profile(s) | RoleSource::Named(_, s) => credentials_of(s, ctx).await?,
+        RoleSource::Profile(s) => credentials_of(s, ctx).await?,
+        RoleSource::Named(named, s) => credentials_of(s, ctx).await.map_err(|f| {
+            if f.kind == FailureKind::NoCredentials {
+                // No answer from the named source is the CLI's retrieval error, not "none".
+                CliError::Retrieval {
+                    provider: format!("{named:?}"),
+                    message: format!(
+                        "No credentials found in credential_source referenced in profile {}",
+                        role.profile
+                    ),
+                }
+                .failure()
+            } else {
+                f
+            }
+        })?,
     };
     let args = &role.args;
+    // The CLI validates the parameters before the call.
+    if args.role_arn.chars().count() < 20 {
+        return Err(fail(
+            FailureKind::Credentials,
+            format!(
+                "Parameter validation failed:\nInvalid length for parameter RoleArn, value: {}, \
+                 valid min length: 20",
+                args.role_arn.chars().count()
+            ),
+        ));
+    }
     let session = args
         .role_session_name
         .clone()
@@ -475,7 +604,7 @@ async fn assume_role(role: &Role, ctx: &Ctx) -> Result<Credentials, Failure> {
 /// botocore's AssumeRoleWithWebIdentity: the token read from its file at each call.
 async fn web_identity(
     role_arn: &str,
-    token_file: &Path,
+    (token_file, given): (&Path, &str),
     session_name: Option<&str>,
     ctx: &Ctx,
 ) -> Result<Credentials, Failure> {
@@ -483,10 +612,10 @@ async fn web_identity(
         fail(
             FailureKind::Credentials,
             format!(
-                "[Errno {}] {}: '{}'",
+                "[Errno {}] {}: {}",
                 e.raw_os_error().unwrap_or(0),
                 errno_text(&e),
-                token_file.display()
+                awsid_aws::pyfmt::str_repr(given)
             ),
         )
     })?;

@@ -25,8 +25,8 @@ pub struct Args {
     #[arg(long, value_name = "FIELD")]
     query: Option<String>,
     /// Use this profile from the config files; as with the AWS CLI, credentials in the
-    /// environment are then ignored.
-    #[arg(long, value_name = "NAME")]
+    /// environment are then ignored (an empty NAME is ignored; the last one given counts).
+    #[arg(long, value_name = "NAME", overrides_with = "profile")]
     profile: Option<String>,
     /// Give up after this many seconds without an answer from STS.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
@@ -63,7 +63,7 @@ pub fn run(args: Args) -> u8 {
         env: envvars::current(false),
         full_env: false,
         cwd: None,
-        profile: args.profile,
+        profile: args.profile.filter(|p| !p.is_empty()),
         output: args.output,
         query: args.query,
         term_width: stdout_width(),

@@ -182,15 +182,19 @@ pub fn plan(input: Input<'_>) -> Plan {
         }
     }
     let output = profile.get("output").map(str::to_string);
+    // botocore: the `ca_bundle` setting (AWS_CA_BUNDLE, else the profile's), else
+    // REQUESTS_CA_BUNDLE; `~` is the shell's HOME.
     let ca_bundle = input
         .vars
         .get("AWS_CA_BUNDLE")
         .or_else(|| profile.get("ca_bundle").filter(|c| !c.is_empty()))
+        .or_else(|| input.vars.get("REQUESTS_CA_BUNDLE"))
         .map(|c| {
-            if files::depends_on_cwd(c) {
+            let c = select::expand_user(c, input.home);
+            if files::depends_on_cwd(&c) {
                 walk.uses_cwd = true;
             }
-            select::absolute(c, input.cwd).unwrap_or_default()
+            select::absolute(&c, input.cwd).unwrap_or_default()
         });
     walk.files.extend(ca_bundle.clone());
     let Walk {

@@ -24,6 +24,8 @@ const EXACT: &[&[u8]] = &[
     b"SSL_CERT_DIR",
     // The legacy boto2 config file, at the end of the CLI's chain.
     b"BOTO_CONFIG",
+    // The CLI verifies TLS with it when no ca_bundle is set.
+    b"REQUESTS_CA_BUNDLE",
 ];
 
 /// Variables holding a file path. A relative one means "relative to the shell's working
@@ -34,6 +36,7 @@ const PATH_VARS: &[&[u8]] = &[
     b"AWS_WEB_IDENTITY_TOKEN_FILE",
     b"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
     b"AWS_CA_BUNDLE",
+    b"REQUESTS_CA_BUNDLE",
     b"SSL_CERT_FILE",
     b"SSL_CERT_DIR",
 ];

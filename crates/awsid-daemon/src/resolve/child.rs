@@ -213,6 +213,10 @@ async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> Result<Sd
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let from_vars =
         vars.get("AWS_ENDPOINT_URL_STS").is_some() || vars.get("AWS_ENDPOINT_URL").is_some();
+    let mut endpoint = vars
+        .get("AWS_ENDPOINT_URL_STS")
+        .or_else(|| vars.get("AWS_ENDPOINT_URL"))
+        .map(str::to_string);
     if !ignore && !from_vars {
         let profile = files.profile(&plan.profile.name);
         let service = profile
@@ -225,11 +229,16 @@ async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> Result<Sd
                 awsid_aws::files::Value::Text(_) => None,
             });
         if let Some(url) = service.or_else(|| profile.get("endpoint_url").map(str::to_string)) {
+            endpoint = Some(url.clone());
             loader = loader.endpoint_url(url);
         }
     }
     if let Some(bundle) = &plan.ca_bundle {
-        loader = loader.http_client(tls_client(bundle)?);
+        // The bundle is only read for a TLS connection (an http:// endpoint never needs it).
+        let plain_http = endpoint.is_some_and(|e| e.to_ascii_lowercase().starts_with("http://"));
+        if !plain_http {
+            loader = loader.http_client(tls_client(bundle)?);
+        }
     }
     Ok(loader.load().await)
 }

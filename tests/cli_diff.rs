@@ -884,13 +884,30 @@ fn item13_process_env() -> Vec<Case> {
         c("file-changes-after-settled")
             .exe("bin/p", "#!/bin/sh\nif [ -f \"$HOME/flag\" ]; then u='{K:proc2}'; s='{S:proc2}'; else u='{K:proc}'; s='{S:proc}'; fi\nprintf '{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\"}' \"$u\" \"$s\"\n")
             .config("[default]\ncredential_process = {HOME}/bin/p\n")
-            .warm(&[("UNRELATED", "1")])
-            .file("flag", ""),
+            .warm(&[("@write", "flag")]),
         c("cwd-changes-after-settled")
             .exe("work/p.sh", &process_script("proc"))
             .exe("other/p.sh", &process_script("proc2"))
             .config("[default]\ncredential_process = ./p.sh\n")
+            .warm(&[("@cwd", "work")])
             .cwd("other"),
+        c("relative-token-file-cwd-changes-after-settled")
+            .file("work/tok", "token-in-work")
+            .file("other/tok", "token-in-other")
+            .config(&format!("[default]\nrole_arn = {ROLE_WEB_PROFILE}\nweb_identity_token_file = tok\nrole_session_name = ps\n"))
+            .warm(&[("@cwd", "work")])
+            .cwd("other"),
+        c("relative-token-file-vanishes-in-new-cwd")
+            .file("work/tok", "token-in-work")
+            .config(&format!("[default]\nrole_arn = {ROLE_WEB_PROFILE}\nweb_identity_token_file = tok\nrole_session_name = ps\n"))
+            .warm(&[("@cwd", "work")])
+            .cwd("empty"),
+        c("path-changes-after-settled")
+            .exe("bin1/myproc", &process_script("proc"))
+            .exe("bin2/myproc", &process_script("proc2"))
+            .config("[default]\ncredential_process = myproc\n")
+            .warm(&[("PATH", "{HOME}/bin1:/usr/bin:/bin")])
+            .env("PATH", "{HOME}/bin2:/usr/bin:/bin"),
     ]
 }
 

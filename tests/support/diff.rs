@@ -148,7 +148,9 @@ pub struct Case {
     /// Working directory relative to HOME (created if missing); HOME itself by default.
     pub cwd: Option<String>,
     /// Variables changed for `awsid whoami` runs made (in order) before the compared one: a
-    /// settled answer in the daemon's cache, then the change the case is about.
+    /// settled answer in the daemon's cache, then the change the case is about. Two names are
+    /// not variables: `@cwd` runs that step in another directory (relative to HOME), and
+    /// `@write` creates that (empty) file under HOME after the step.
     pub warm: Vec<Vec<(String, String)>>,
 }
 
@@ -567,13 +569,26 @@ pub fn run_case(case: &Case) -> Outcome {
 
     for changes in &case.warm {
         let mut warm_vars = vars.clone();
+        let mut warm_cwd = cwd.clone();
+        let mut write_after = Vec::new();
         for (k, v) in changes {
-            warm_vars = warm_vars.set(k, expand(v, &home));
+            match k.as_str() {
+                "@cwd" => {
+                    warm_cwd = home.join(v);
+                    std::fs::create_dir_all(&warm_cwd).expect("mkdir warm cwd");
+                    warm_vars = warm_vars.set("PWD", warm_cwd.display().to_string());
+                }
+                "@write" => write_after.push(home.join(v)),
+                _ => warm_vars = warm_vars.set(k, expand(v, &home)),
+            }
         }
         let mut cmd = Command::new(awsid_bin());
         warm_vars.apply(&mut cmd);
-        cmd.current_dir(&cwd).arg("whoami").args(&args);
+        cmd.current_dir(&warm_cwd).arg("whoami").args(&args);
         let _ = run_limited(cmd);
+        for path in write_after {
+            std::fs::write(&path, "").expect("write after warm-up");
+        }
     }
     let mut ours = Command::new(awsid_bin());
     vars.apply(&mut ours);

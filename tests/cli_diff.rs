@@ -18,7 +18,8 @@
 use std::collections::BTreeMap;
 
 use awsid_tests::diff::{
-    cell, cli_cache_entry, cli_cache_path, keys_lines, process_script, run_all, Case, Outcome, Rng,
+    cell, cli_cache_entry, cli_cache_path, keys_lines, process_script, run_all, sso_cache_path,
+    Case, Outcome, Rng,
 };
 
 /// What a deliberate difference still requires.
@@ -1034,7 +1035,28 @@ fn botocore_rules() -> Vec<Case> {
             .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n")
             .env("AWS_PROFILE", "x"),
         c("sso-expired-token")
-            .file(".aws/sso/cache/b5c2ed1c7f7b1e1e1ff0d2fde0e84e1d3b5b1e57.json", "{\"accessToken\": \"t\", \"expiresAt\": \"2001-01-01T00:00:00Z\"}")
+            .file(&sso_cache_path("https://example.awsapps.com/start"), "{\"accessToken\": \"t\", \"expiresAt\": \"2001-01-01T00:00:00Z\"}")
+            .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = R\n")
+            .env("AWS_PROFILE", "x"),
+        c("sso-expired-token-env-keys-first")
+            .file(&sso_cache_path("https://example.awsapps.com/start"), "{\"accessToken\": \"t\", \"expiresAt\": \"2001-01-01T00:00:00Z\"}")
+            .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = R\n")
+            .env("AWS_PROFILE", "x")
+            .env_keys("env"),
+        c("sso-session-expired-token-no-refresh")
+            .file(&sso_cache_path("s"), "{\"accessToken\": \"t\", \"expiresAt\": \"2001-01-01T00:00:00Z\"}")
+            .config("[profile x]\nsso_session = s\nsso_account_id = 123456789012\nsso_role_name = R\n[sso-session s]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n")
+            .env("AWS_PROFILE", "x"),
+        c("sso-session-token-cached-under-start-url")
+            .file(&sso_cache_path("https://example.awsapps.com/start"), "{\"accessToken\": \"t\", \"expiresAt\": \"2001-01-01T00:00:00Z\"}")
+            .config("[profile x]\nsso_session = s\nsso_account_id = 123456789012\nsso_role_name = R\n[sso-session s]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n")
+            .env("AWS_PROFILE", "x"),
+        c("sso-token-garbage-expiry")
+            .file(&sso_cache_path("https://example.awsapps.com/start"), "{\"accessToken\": \"t\", \"expiresAt\": \"whenever\"}")
+            .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = R\n")
+            .env("AWS_PROFILE", "x"),
+        c("sso-and-static-keys-same-profile")
+            .creds(&format!("[x]\n{}", keys_lines("cx")))
             .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = R\n")
             .env("AWS_PROFILE", "x"),
         c("config-file-missing-shared-ok")

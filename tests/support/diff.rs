@@ -251,6 +251,17 @@ pub fn process_script(user: &str) -> String {
 /// `args` are the call's parameters (RoleSessionName only when the profile sets it). `args` is
 /// that JSON text, keys sorted, with Python's `", "` and `": "` separators.
 pub fn cli_cache_path(args: &str) -> String {
+    format!(".aws/cli/cache/{}.json", sha1_hex(args))
+}
+
+/// The path (under HOME) of the SSO token cache entry for a start URL (a legacy SSO profile) or
+/// an `sso-session` name: botocore names it after the SHA-1 of that text.
+pub fn sso_cache_path(start_url_or_session: &str) -> String {
+    format!(".aws/sso/cache/{}.json", sha1_hex(start_url_or_session))
+}
+
+/// The SHA-1 of `text` in hex (from `sha1sum`).
+fn sha1_hex(text: &str) -> String {
     use std::io::Write;
     let mut child = Command::new("sha1sum")
         .stdin(Stdio::piped())
@@ -261,12 +272,11 @@ pub fn cli_cache_path(args: &str) -> String {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(args.as_bytes())
+        .write_all(text.as_bytes())
         .expect("write");
     let out = child.wait_with_output().expect("sha1sum output");
     let hex = String::from_utf8_lossy(&out.stdout);
-    let hex = hex.split_whitespace().next().expect("a digest");
-    format!(".aws/cli/cache/{hex}.json")
+    hex.split_whitespace().next().expect("a digest").to_string()
 }
 
 /// A CLI cache entry holding `user`'s keys as the role's credentials (so a cache hit shows as

@@ -428,6 +428,25 @@ fn item6_parser() -> Vec<Case> {
                 "[profile y]\nregion = us-east-1\n  # note\n[profile x]\n{k}"
             ))
             .env("AWS_PROFILE", "x"),
+        c("indented-comment-after-key-creds")
+            .creds(&format!("[default]\n{}  # note\n", keys_lines("cdef"))),
+        c("indented-semicolon-comment-after-region")
+            .env_keys("env")
+            .config("[default]\nregion = us-east-1\n  ; note\n"),
+        c("indented-comment-after-region-no-env-region")
+            .env_keys("env")
+            .unset("AWS_DEFAULT_REGION")
+            .config("[default]\nregion = us-east-1\n  # note\n"),
+        c("tab-indented-comment-after-key")
+            .config(&format!("[profile x]\n{k}\t# note\n"))
+            .env("AWS_PROFILE", "x"),
+        c("indented-comment-after-role-arn")
+            .creds(&format!("[src]\n{}", keys_lines("csrc")))
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\n  # prod\nsource_profile = src\nrole_session_name = sess-c\n"))
+            .env("AWS_PROFILE", "x"),
+        c("indented-text-after-key")
+            .config(&format!("[profile x]\n{k}  more text\n"))
+            .env("AWS_PROFILE", "x"),
         c("continuation-line")
             .config("[profile x]\naws_access_key_id =\n  {K:fx}\naws_secret_access_key = {S:fx}\n")
             .env("AWS_PROFILE", "x"),

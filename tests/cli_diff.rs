@@ -1587,7 +1587,7 @@ fn print_report(outcomes: &[Outcome]) -> usize {
     let deliberate: BTreeMap<&str, Allow> = DELIBERATE.iter().map(|(n, a, _)| (*n, *a)).collect();
     let mut per_class: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
     let mut failing = 0;
-    println!("\n{:<70} | {:<60} | awsid", "disagreeing case", "aws CLI");
+    println!("\n{:<110} | {:<60} | awsid", "disagreeing case", "aws CLI");
     println!("{}", "-".repeat(200));
     for o in outcomes {
         let e = per_class.entry(o.case.class.as_str()).or_default();
@@ -1606,8 +1606,8 @@ fn print_report(outcomes: &[Outcome]) -> usize {
         }
         let mark = if excused { " (deliberate)" } else { "" };
         println!(
-            "{:<70} | {:<60} | {}",
-            cell(&format!("{}{mark}", o.case.name), 70),
+            "{:<110} | {:<60} | {}",
+            cell(&format!("{}{mark}", o.case.name), 110),
             cell(&o.cli.summary(), 60),
             cell(&o.ours.summary(), 90)
         );

@@ -18,7 +18,8 @@
 use std::collections::BTreeMap;
 
 use awsid_tests::diff::{
-    cell, cli_cache_entry, cli_cache_path, keys_lines, process_script, run_all, Case, Outcome, Rng,
+    cell, cli_cache_entry, cli_cache_path, keys_lines, process_script, run_all, sso_cache_path,
+    Case, Outcome, Rng,
 };
 
 /// What a deliberate difference still requires.
@@ -426,6 +427,25 @@ fn item6_parser() -> Vec<Case> {
             .config(&format!(
                 "[profile y]\nregion = us-east-1\n  # note\n[profile x]\n{k}"
             ))
+            .env("AWS_PROFILE", "x"),
+        c("indented-comment-after-key-creds")
+            .creds(&format!("[default]\n{}  # note\n", keys_lines("cdef"))),
+        c("indented-semicolon-comment-after-region")
+            .env_keys("env")
+            .config("[default]\nregion = us-east-1\n  ; note\n"),
+        c("indented-comment-after-region-no-env-region")
+            .env_keys("env")
+            .unset("AWS_DEFAULT_REGION")
+            .config("[default]\nregion = us-east-1\n  # note\n"),
+        c("tab-indented-comment-after-key")
+            .config(&format!("[profile x]\n{k}\t# note\n"))
+            .env("AWS_PROFILE", "x"),
+        c("indented-comment-after-role-arn")
+            .creds(&format!("[src]\n{}", keys_lines("csrc")))
+            .config(&format!("[profile x]\nrole_arn = {ROLE_PROFILE}\n  # prod\nsource_profile = src\nrole_session_name = sess-c\n"))
+            .env("AWS_PROFILE", "x"),
+        c("indented-text-after-key")
+            .config(&format!("[profile x]\n{k}  more text\n"))
             .env("AWS_PROFILE", "x"),
         c("continuation-line")
             .config("[profile x]\naws_access_key_id =\n  {K:fx}\naws_secret_access_key = {S:fx}\n")
@@ -884,13 +904,30 @@ fn item13_process_env() -> Vec<Case> {
         c("file-changes-after-settled")
             .exe("bin/p", "#!/bin/sh\nif [ -f \"$HOME/flag\" ]; then u='{K:proc2}'; s='{S:proc2}'; else u='{K:proc}'; s='{S:proc}'; fi\nprintf '{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\"}' \"$u\" \"$s\"\n")
             .config("[default]\ncredential_process = {HOME}/bin/p\n")
-            .warm(&[("UNRELATED", "1")])
-            .file("flag", ""),
+            .warm(&[("@write", "flag")]),
         c("cwd-changes-after-settled")
             .exe("work/p.sh", &process_script("proc"))
             .exe("other/p.sh", &process_script("proc2"))
             .config("[default]\ncredential_process = ./p.sh\n")
+            .warm(&[("@cwd", "work")])
             .cwd("other"),
+        c("relative-token-file-cwd-changes-after-settled")
+            .file("work/tok", "token-in-work")
+            .file("other/tok", "token-in-other")
+            .config(&format!("[default]\nrole_arn = {ROLE_WEB_PROFILE}\nweb_identity_token_file = tok\nrole_session_name = ps\n"))
+            .warm(&[("@cwd", "work")])
+            .cwd("other"),
+        c("relative-token-file-vanishes-in-new-cwd")
+            .file("work/tok", "token-in-work")
+            .config(&format!("[default]\nrole_arn = {ROLE_WEB_PROFILE}\nweb_identity_token_file = tok\nrole_session_name = ps\n"))
+            .warm(&[("@cwd", "work")])
+            .cwd("empty"),
+        c("path-changes-after-settled")
+            .exe("bin1/myproc", &process_script("proc"))
+            .exe("bin2/myproc", &process_script("proc2"))
+            .config("[default]\ncredential_process = myproc\n")
+            .warm(&[("PATH", "{HOME}/bin1:/usr/bin:/bin")])
+            .env("PATH", "{HOME}/bin2:/usr/bin:/bin"),
     ]
 }
 
@@ -1017,7 +1054,28 @@ fn botocore_rules() -> Vec<Case> {
             .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n")
             .env("AWS_PROFILE", "x"),
         c("sso-expired-token")
-            .file(".aws/sso/cache/b5c2ed1c7f7b1e1e1ff0d2fde0e84e1d3b5b1e57.json", "{\"accessToken\": \"t\", \"expiresAt\": \"2001-01-01T00:00:00Z\"}")
+            .file(&sso_cache_path("https://example.awsapps.com/start"), "{\"accessToken\": \"t\", \"expiresAt\": \"2001-01-01T00:00:00Z\"}")
+            .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = R\n")
+            .env("AWS_PROFILE", "x"),
+        c("sso-expired-token-env-keys-first")
+            .file(&sso_cache_path("https://example.awsapps.com/start"), "{\"accessToken\": \"t\", \"expiresAt\": \"2001-01-01T00:00:00Z\"}")
+            .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = R\n")
+            .env("AWS_PROFILE", "x")
+            .env_keys("env"),
+        c("sso-session-expired-token-no-refresh")
+            .file(&sso_cache_path("s"), "{\"accessToken\": \"t\", \"expiresAt\": \"2001-01-01T00:00:00Z\"}")
+            .config("[profile x]\nsso_session = s\nsso_account_id = 123456789012\nsso_role_name = R\n[sso-session s]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n")
+            .env("AWS_PROFILE", "x"),
+        c("sso-session-token-cached-under-start-url")
+            .file(&sso_cache_path("https://example.awsapps.com/start"), "{\"accessToken\": \"t\", \"expiresAt\": \"2001-01-01T00:00:00Z\"}")
+            .config("[profile x]\nsso_session = s\nsso_account_id = 123456789012\nsso_role_name = R\n[sso-session s]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n")
+            .env("AWS_PROFILE", "x"),
+        c("sso-token-garbage-expiry")
+            .file(&sso_cache_path("https://example.awsapps.com/start"), "{\"accessToken\": \"t\", \"expiresAt\": \"whenever\"}")
+            .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = R\n")
+            .env("AWS_PROFILE", "x"),
+        c("sso-and-static-keys-same-profile")
+            .creds(&format!("[x]\n{}", keys_lines("cx")))
             .config("[profile x]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = R\n")
             .env("AWS_PROFILE", "x"),
         c("config-file-missing-shared-ok")
@@ -1529,7 +1587,7 @@ fn print_report(outcomes: &[Outcome]) -> usize {
     let deliberate: BTreeMap<&str, Allow> = DELIBERATE.iter().map(|(n, a, _)| (*n, *a)).collect();
     let mut per_class: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
     let mut failing = 0;
-    println!("\n{:<70} | {:<60} | awsid", "disagreeing case", "aws CLI");
+    println!("\n{:<110} | {:<60} | awsid", "disagreeing case", "aws CLI");
     println!("{}", "-".repeat(200));
     for o in outcomes {
         let e = per_class.entry(o.case.class.as_str()).or_default();
@@ -1548,8 +1606,8 @@ fn print_report(outcomes: &[Outcome]) -> usize {
         }
         let mark = if excused { " (deliberate)" } else { "" };
         println!(
-            "{:<70} | {:<60} | {}",
-            cell(&format!("{}{mark}", o.case.name), 70),
+            "{:<110} | {:<60} | {}",
+            cell(&format!("{}{mark}", o.case.name), 110),
             cell(&o.cli.summary(), 60),
             cell(&o.ours.summary(), 90)
         );

@@ -148,7 +148,9 @@ pub struct Case {
     /// Working directory relative to HOME (created if missing); HOME itself by default.
     pub cwd: Option<String>,
     /// Variables changed for `awsid whoami` runs made (in order) before the compared one: a
-    /// settled answer in the daemon's cache, then the change the case is about.
+    /// settled answer in the daemon's cache, then the change the case is about. Two names are
+    /// not variables: `@cwd` runs that step in another directory (relative to HOME), and
+    /// `@write` creates that (empty) file under HOME after the step.
     pub warm: Vec<Vec<(String, String)>>,
 }
 
@@ -249,6 +251,17 @@ pub fn process_script(user: &str) -> String {
 /// `args` are the call's parameters (RoleSessionName only when the profile sets it). `args` is
 /// that JSON text, keys sorted, with Python's `", "` and `": "` separators.
 pub fn cli_cache_path(args: &str) -> String {
+    format!(".aws/cli/cache/{}.json", sha1_hex(args))
+}
+
+/// The path (under HOME) of the SSO token cache entry for a start URL (a legacy SSO profile) or
+/// an `sso-session` name: botocore names it after the SHA-1 of that text.
+pub fn sso_cache_path(start_url_or_session: &str) -> String {
+    format!(".aws/sso/cache/{}.json", sha1_hex(start_url_or_session))
+}
+
+/// The SHA-1 of `text` in hex (from `sha1sum`).
+fn sha1_hex(text: &str) -> String {
     use std::io::Write;
     let mut child = Command::new("sha1sum")
         .stdin(Stdio::piped())
@@ -259,12 +272,11 @@ pub fn cli_cache_path(args: &str) -> String {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(args.as_bytes())
+        .write_all(text.as_bytes())
         .expect("write");
     let out = child.wait_with_output().expect("sha1sum output");
     let hex = String::from_utf8_lossy(&out.stdout);
-    let hex = hex.split_whitespace().next().expect("a digest");
-    format!(".aws/cli/cache/{hex}.json")
+    hex.split_whitespace().next().expect("a digest").to_string()
 }
 
 /// A CLI cache entry holding `user`'s keys as the role's credentials (so a cache hit shows as
@@ -567,13 +579,26 @@ pub fn run_case(case: &Case) -> Outcome {
 
     for changes in &case.warm {
         let mut warm_vars = vars.clone();
+        let mut warm_cwd = cwd.clone();
+        let mut write_after = Vec::new();
         for (k, v) in changes {
-            warm_vars = warm_vars.set(k, expand(v, &home));
+            match k.as_str() {
+                "@cwd" => {
+                    warm_cwd = home.join(v);
+                    std::fs::create_dir_all(&warm_cwd).expect("mkdir warm cwd");
+                    warm_vars = warm_vars.set("PWD", warm_cwd.display().to_string());
+                }
+                "@write" => write_after.push(home.join(v)),
+                _ => warm_vars = warm_vars.set(k, expand(v, &home)),
+            }
         }
         let mut cmd = Command::new(awsid_bin());
         warm_vars.apply(&mut cmd);
-        cmd.current_dir(&cwd).arg("whoami").args(&args);
+        cmd.current_dir(&warm_cwd).arg("whoami").args(&args);
         let _ = run_limited(cmd);
+        for path in write_after {
+            std::fs::write(&path, "").expect("write after warm-up");
+        }
     }
     let mut ours = Command::new(awsid_bin());
     vars.apply(&mut ours);

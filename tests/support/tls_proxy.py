@@ -6,10 +6,11 @@ Usage: tls_proxy.py DIR TARGET_PORT
 Makes a private CA and a server certificate for 127.0.0.1 in DIR (ca.pem, server.pem,
 server.key, with openssl), listens on 127.0.0.1 on a free port, prints that port on stdout,
 and forwards every TLS connection's bytes to 127.0.0.1:TARGET_PORT. It exits when its stdin
-closes (when the test process that started it ends).
+closes (when the test process that started it ends), and then removes DIR.
 """
 
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -90,6 +91,7 @@ def main():
 
     threading.Thread(target=accept, daemon=True).start()
     sys.stdin.read()  # until the parent goes away
+    shutil.rmtree(d, ignore_errors=True)
     return 0
 
 

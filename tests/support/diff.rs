@@ -354,12 +354,17 @@ impl Seen {
         let error = if code == 0 {
             String::new()
         } else {
-            stderr
+            let line = stderr
                 .lines()
                 .rev()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("")
-                .trim_end()
+                .trim_end();
+            // CLI v1 dies with a Python traceback on a file it cannot parse; its sentence is
+            // the exception's, which awsid prints without the traceback (and without the
+            // exception's class name in front).
+            line.strip_prefix("botocore.exceptions.ConfigParseError: ")
+                .unwrap_or(line)
                 .to_string()
         };
         Seen {

@@ -401,15 +401,30 @@ fn sso_token_check(
     let (Some(_), Some(expires)) = (token.get("accessToken"), token.get("expiresAt")) else {
         return Err(load_error(format!("Token for {start_url} is invalid")));
     };
-    let expired = expires
-        .as_str()
-        .and_then(awsid_aws::expiry::parse_with_offset)
-        .is_some_and(|t| t <= now_unix());
+    let raw = expires.as_str().unwrap_or_default();
+    let Some(at) = awsid_aws::expiry::parse_with_offset(raw) else {
+        // dateutil's words for a time it cannot read.
+        return Err(fail(
+            FailureKind::Credentials,
+            format!("Unknown string format: {raw}"),
+        ));
+    };
+    let expired = at <= now_unix();
     if session.is_none() && expired {
         return Err(fail(
             FailureKind::Credentials,
             "The SSO session associated with this profile has expired or is otherwise invalid. \
              To refresh this SSO session run aws sso login with the corresponding profile.",
+        ));
+    }
+    let refreshable = token
+        .get("refreshToken")
+        .and_then(|t| t.as_str())
+        .is_some_and(|t| !t.is_empty());
+    if expired && !refreshable {
+        return Err(fail(
+            FailureKind::Credentials,
+            "Error when retrieving token from sso: Token has expired and refresh failed",
         ));
     }
     Ok(())

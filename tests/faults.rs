@@ -1,6 +1,6 @@
 //! Errors, hangs and call counting against the fault-injecting fake STS.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use awsid_tests::fake_sts::FakeSts;
 use awsid_tests::harness::{Sandbox, Vars};
@@ -103,8 +103,10 @@ fn a_hanging_sts_times_out_and_the_daemon_keeps_serving() {
         let out = hung.join().unwrap();
         assert_eq!(out.code, 255, "{out:?}");
         assert_eq!(out.stdout, "");
+        // The message names this shell's endpoint.
         assert!(
-            out.stderr.contains("no answer from STS within 2.0 s"),
+            out.stderr
+                .contains(&format!("no answer from STS ({}) within 2.0 s", sts.url())),
             "{out:?}"
         );
     });
@@ -118,4 +120,72 @@ fn a_connection_reset_is_a_network_error() {
     assert_eq!(out.code, 255, "{out:?}");
     assert_eq!(out.stdout, "");
     assert!(out.stderr.starts_with("\nCould not connect"), "{out:?}");
+}
+
+/// Polls `cond` every 50 ms for up to `secs`.
+fn wait_until(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cond()
+}
+
+/// Issue 12: lookups that hang (a black-holed endpoint) once held every resolver slot for 60 s,
+/// so no other shell got any new identity. Now a healthy shell's cold miss is answered while
+/// more lookups hang than there are slots, and each hung one ends at its deadline with a
+/// timeout that names its endpoint.
+#[test]
+fn a_healthy_cold_miss_is_answered_while_many_lookups_hang() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    sb.write_config(
+        "[daemon]\nresolve_timeout_secs = 6\n[prompt]\nstyle = \"\"\nbudget_ms = 8000\n",
+    );
+    sb.awsid(&["daemon", "start"], &sb.vars()).ok();
+    let hung_keys: Vec<String> = (0..8).map(|i| format!("AKIAHANG{i:012}")).collect();
+    std::thread::scope(|s| {
+        let hung: Vec<_> = hung_keys
+            .iter()
+            .map(|key| {
+                let v = vars(&sb, &sts, key);
+                let sb = &sb;
+                s.spawn(move || sb.awsid(&["whoami", "--timeout", "20"], &v))
+            })
+            .collect();
+        // Every slot the old daemon had is taken by a hung lookup...
+        assert!(
+            wait_until(30, || hung_keys.iter().filter(|k| sts.calls(k) > 0).count()
+                >= 4),
+            "the hung lookups never reached the fake STS"
+        );
+        // ...and a healthy shell's cold miss is still answered (the old daemon made it wait
+        // for a free slot for a minute; --timeout 10 gave up first).
+        let good = vars(&sb, &sts, "AKIAGOOD000000000003");
+        let out = sb.awsid(&["whoami", "--output", "text", "--timeout", "10"], &good);
+        assert!(out.ok().contains("akiagood000000000003"), "{out:?}");
+        // So is another shell's prompt, within its budget.
+        let other = vars(&sb, &sts, "AKIAGOOD000000000004");
+        let p = sb.awsid(
+            &["prompt", "--shell", "plain", "--budget-ms", "8000"],
+            &other,
+        );
+        assert_eq!(p.ok(), "111122223333:akiagood000000000004", "{p:?}");
+        for h in hung {
+            let out = h.join().unwrap();
+            assert_eq!(out.code, 255, "{out:?}");
+            assert!(
+                out.stderr.contains("no answer within 6 s from STS")
+                    && out.stderr.contains(&sts.url()),
+                "{out:?}"
+            );
+        }
+    });
+    // Every hung key reached STS (none starved behind the others).
+    for key in &hung_keys {
+        assert!(sts.calls(key) >= 1, "{key} never ran");
+    }
 }

@@ -281,3 +281,138 @@ fn idle_and_slow_connections_do_not_hold_up_a_healthy_client() {
     assert_eq!(closed, 300);
     assert_fds_back(pid, fds_before);
 }
+
+/// Polls `cond` every 100 ms for up to `secs`.
+fn wait_until(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    cond()
+}
+
+/// Processes whose command line contains `marker`.
+fn processes_with(marker: &str) -> Vec<i32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(marker) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// A resolver that never answers: a shell script that starts `sleep <marker>` and waits.
+fn hanging_resolver(sb: &Sandbox, marker: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let script = sb.root.join("hanging-resolver");
+    std::fs::write(&script, format!("#!/bin/sh\nsleep {marker}\n")).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+/// Issue 12: 10,000 queued lookups once grew the daemon from 6 to 187 MiB, and each still ran
+/// long after its client left. Now the queue is bounded (count and bytes), refuses beyond,
+/// and drops queued lookups nobody waits for.
+#[test]
+fn the_lookup_queue_is_bounded_and_forgets_lookups_nobody_waits_for() {
+    let sb = Sandbox::new();
+    let marker = format!("3000.{}{}", std::process::id(), 7);
+    sb.write_config("[daemon]\nresolve_timeout_secs = 300\n");
+    let v = sb.vars().set(
+        "AWSID_RESOLVER",
+        hanging_resolver(&sb, &marker).display().to_string(),
+    );
+    sb.awsid(&["daemon", "start"], &v).ok();
+    let pid = sb.pid();
+    let sock = sb.runtime.join(runtime::SOCKET_NAME);
+    let rss_before = rss_kib(pid);
+    let padding = "x".repeat(16 * 1024);
+    let lookups = 3000;
+    for i in 0..lookups {
+        let mut env: Vec<(Vec<u8>, Vec<u8>)> =
+            v.0.iter()
+                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+                .collect();
+        env.push((
+            b"AWS_ACCESS_KEY_ID".to_vec(),
+            format!("AKIAQUEUE{i:011}").into_bytes(),
+        ));
+        env.push((b"AWS_SECRET_ACCESS_KEY".to_vec(), SECRET.into()));
+        env.push((b"PADDING".to_vec(), padding.clone().into_bytes()));
+        let req = Request::Whoami(WhoamiRequest {
+            env,
+            full_env: true,
+            profile: None,
+            output: None,
+            query: None,
+            term_width: None,
+            timeout_ms: 1,
+        });
+        let mut c = UnixStream::connect(&sock).unwrap();
+        frame::write_frame(&mut c, &codec::encode(&req)).unwrap();
+        let resp: Response = codec::decode(&frame::read_frame(&mut c).unwrap()).unwrap();
+        // Every client is answered at once (a timeout, or "too many lookups waiting").
+        let Reply::Whoami(w) = resp.body else {
+            panic!("{:?}", resp.body)
+        };
+        assert_eq!(w.exit_code, 255, "{w:?}");
+    }
+    let in_flight = sb.counter("in flight");
+    let rss_after = rss_kib(pid);
+    eprintln!(
+        "{lookups} lookups of 16 KiB each while all hang: {in_flight} in flight, RSS {rss_before} -> {rss_after} KiB"
+    );
+    // 4 active + 28 lingering + at most 256 queued.
+    assert!(in_flight <= 4 + 28 + 256, "{in_flight} lookups in flight");
+    assert!(
+        rss_after < rss_before + 48 * 1024,
+        "RSS grew from {rss_before} KiB to {rss_after} KiB"
+    );
+    // Nobody waits for the queued ones: they are dropped; the running ones stay.
+    assert!(
+        wait_until(40, || sb.counter("in flight") <= 4 + 28),
+        "queued lookups nobody waits for were kept: {} in flight",
+        sb.counter("in flight")
+    );
+    let running = processes_with(&marker).len();
+    assert!(running <= 4 + 28, "{running} resolver children");
+    // Stopping the daemon stops every child it started.
+    sb.awsid(&["daemon", "stop"], &v).ok();
+    assert!(
+        wait_until(10, || processes_with(&marker).is_empty()),
+        "left behind: {:?}",
+        processes_with(&marker)
+    );
+}
+
+/// Issue 12: `refresh_secs` near `i64::MAX` made `now + ttl` overflow and panic the resolver
+/// task, which left its fingerprint "in flight" for ever. Every duration is clamped now, and a
+/// guard ends a lookup whatever happens to its task.
+#[test]
+fn absurd_durations_in_the_config_cannot_wedge_a_lookup() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    sb.write_config(
+        "[daemon]\nrefresh_secs = 9223372036854775807\nidle_timeout_secs = 18446744073709551615\n\
+         [prompt]\nbudget_ms = 4294967295\nexpires_within_minutes = 4294967295\n",
+    );
+    let v = vars(&sb, &sts, "AKIAGOOD000000000031");
+    let out = sb.awsid(&["whoami", "--output", "text", "--timeout", "10"], &v);
+    assert!(out.ok().contains("akiagood000000000031"), "{out:?}");
+    assert_eq!(sb.counter("in flight"), 0);
+    // Cached, and the daemon still serves other shells.
+    let again = sb.awsid(&["whoami", "--output", "text"], &v);
+    assert_eq!(again.ok(), out.stdout);
+    let other = vars(&sb, &sts, "AKIAGOOD000000000032");
+    sb.awsid(&["whoami"], &other).ok();
+    assert_eq!(sts.calls("AKIAGOOD000000000031"), 1);
+    assert!(!sb.log().contains("panicked"), "{}", sb.log());
+}

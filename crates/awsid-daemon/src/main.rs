@@ -111,6 +111,7 @@ fn serve_inner() -> anyhow::Result<()> {
                 .daemon
                 .idle_timeout_secs
         });
+    let idle = config::clamp_idle(idle);
     let idle = (idle > 0).then(|| Duration::from_secs(idle));
     // AWSID_RESOLVER replaces the resolver program (tests that feed the daemon random input
     // use it to make sure nothing random ever reaches the network).

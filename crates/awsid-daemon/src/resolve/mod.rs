@@ -1,8 +1,15 @@
 //! Resolution: run GetCallerIdentity in a child process whose environment is the client's.
 //!
 //! [`child`] is the child's side (`awsidd resolve`, AWS SDK inside); this file is the
-//! daemon's side: shape the environment the CLI's way, cap concurrent children, time out,
-//! and read the outcome.
+//! daemon's side: shape the environment the CLI's way, schedule children fairly, give each a
+//! deadline, kill its whole process group at that deadline, and read (and vet) the outcome.
+//!
+//! Scheduling: at most [`ACTIVE`] children start and run together. A child still running
+//! after [`LINGER_AFTER`] (a hung endpoint, a stuck `credential_process`) moves to one of
+//! [`LINGERING`] "lingering" places and frees its active slot, so lookups that hang never keep
+//! a healthy shell's cold miss waiting for more than [`LINGER_AFTER`]. The queue in front of
+//! the active slots is bounded by count and by the bytes of environment it holds; a queued
+//! lookup nobody waits for any more is dropped after [`QUEUE_PATIENCE`].
 
 pub mod child;
 pub mod expiry;
@@ -11,17 +18,28 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use awsid_proto::codec;
-use awsid_proto::msg::{Env, Failure, FailureKind, ResolveOutcome};
+use awsid_proto::msg::{Env, Failure, FailureKind, Identity, ResolveOutcome};
 use tokio::sync::Semaphore;
 
-/// At most this many resolver children run at once (a storm of new fingerprints must not
-/// fork-bomb the machine or hammer STS).
-pub const MAX_CONCURRENT: usize = 4;
-/// A resolution that takes longer is killed (the SDK's own retries fit well inside).
-pub const HARD_TIMEOUT: Duration = Duration::from_secs(60);
+/// Children starting and running together (a storm of new fingerprints must not fork-bomb
+/// the machine or hammer STS).
+pub const ACTIVE: usize = 4;
+/// A child running this long gives its active slot up (when a lingering place is free).
+pub const LINGER_AFTER: Duration = Duration::from_secs(1);
+/// Children that may linger (hung, waiting for their deadline) beside the active ones.
+pub const LINGERING: usize = 28;
+/// Lookups that may wait for an active slot, and the environment bytes they may hold.
+pub const MAX_QUEUED: usize = 256;
+pub const MAX_QUEUED_BYTES: usize = 64 << 20;
+/// A queued lookup whose clients have all gone is dropped after waiting this long.
+pub const QUEUE_PATIENCE: Duration = Duration::from_secs(10);
+/// The default deadline of one resolution (`[daemon] resolve_timeout_secs`).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Variables that carry credentials from the environment; `--profile` removes them, as the
 /// CLI's explicit profile disables its environment provider.
@@ -57,9 +75,212 @@ pub fn child_env(mut env: Env, profile_override: Option<&str>) -> Env {
     env
 }
 
-/// Runs one resolver child. `env` is moved in and dropped as soon as the child is spawned.
-pub async fn run(exe: &Path, mut env: Env, args: &[String], limit: &Semaphore) -> ResolveOutcome {
+/// The STS endpoint a lookup in this environment talks to, as far as the environment and
+/// the region tell (for messages only: a profile's `endpoint_url` is not looked at).
+pub fn endpoint(env: &Env, region: Option<&str>) -> String {
+    let var = |name: &str| {
+        env.iter()
+            .find(|(k, v)| k == name.as_bytes() && !v.is_empty())
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    };
+    if let Some(url) = var("AWS_ENDPOINT_URL_STS").or_else(|| var("AWS_ENDPOINT_URL")) {
+        return crate::render::sanitize(&url).into_owned();
+    }
+    match region {
+        Some(r) if !r.is_empty() && r != "aws-global" => {
+            format!("https://sts.{}.amazonaws.com", crate::render::sanitize(r))
+        }
+        _ => "https://sts.amazonaws.com".to_string(),
+    }
+}
+
+/// Fair, bounded scheduling of resolver children (see the module doc).
+pub struct Scheduler {
+    active: Semaphore,
+    lingering: Arc<Semaphore>,
+    queued: AtomicUsize,
+    queued_bytes: AtomicUsize,
+}
+
+impl Default for Scheduler {
+    fn default() -> Self {
+        Scheduler {
+            active: Semaphore::new(ACTIVE),
+            lingering: Arc::new(Semaphore::new(LINGERING)),
+            queued: AtomicUsize::new(0),
+            queued_bytes: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// How a scheduled lookup ended.
+#[derive(Debug)]
+pub enum Ran {
+    /// The resolver's outcome (or its deadline's), to be cached.
+    Done(ResolveOutcome),
+    /// Refused before it started (the queue is full): tell the waiters, cache nothing.
+    Refused(ResolveOutcome),
+    /// Dropped from the queue: nobody waited for it any more.
+    Dropped,
+}
+
+/// One lookup to schedule.
+pub struct Job<'a> {
+    pub exe: &'a Path,
+    pub env: Env,
+    pub args: &'a [String],
+    pub deadline: Duration,
+    pub endpoint: &'a str,
+}
+
+/// Keeps the queue counters right whichever way a queued lookup leaves the queue.
+struct Queued<'a> {
+    sched: &'a Scheduler,
+    bytes: usize,
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.sched.queued.fetch_sub(1, Ordering::Relaxed);
+        self.sched
+            .queued_bytes
+            .fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
+
+fn env_bytes(env: &Env) -> usize {
+    env.iter().map(|(k, v)| k.len() + v.len() + 2).sum()
+}
+
+impl Scheduler {
+    /// Lookups waiting for an active slot now.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    fn enqueue(&self, bytes: usize) -> Option<Queued<'_>> {
+        let n = self.queued.fetch_add(1, Ordering::Relaxed);
+        let b = self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+        let q = Queued { sched: self, bytes };
+        (n < MAX_QUEUED && b + bytes <= MAX_QUEUED_BYTES).then_some(q)
+    }
+
+    /// Runs one lookup when its turn comes. `wanted` tells whether anyone still waits for it;
+    /// `started` is called when its child starts.
+    pub async fn run(
+        &self,
+        mut job: Job<'_>,
+        wanted: impl Fn() -> bool,
+        started: impl FnOnce(),
+    ) -> Ran {
+        let Some(queued) = self.enqueue(env_bytes(&job.env)) else {
+            awsid_proto::msg::wipe(&mut job.env);
+            return Ran::Refused(ResolveOutcome::Failure(Failure {
+                kind: FailureKind::Timeout,
+                code: None,
+                message: format!(
+                    "awsid: too many lookups are waiting ({} queued, at most {MAX_QUEUED}); try again",
+                    self.queued()
+                ),
+            }));
+        };
+        let since = tokio::time::Instant::now();
+        let permit = loop {
+            tokio::select! {
+                permit = self.active.acquire() => break permit,
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                    if since.elapsed() >= QUEUE_PATIENCE && !wanted() {
+                        awsid_proto::msg::wipe(&mut job.env);
+                        return Ran::Dropped;
+                    }
+                }
+            }
+        };
+        drop(queued);
+        let Ok(permit) = permit else {
+            return Ran::Dropped; // closed: shutting down
+        };
+        started();
+        let mut active = Some(permit);
+        let mut lingering = None;
+        let outcome = run_child(
+            job.exe,
+            job.env,
+            job.args,
+            job.deadline,
+            job.endpoint,
+            || {
+                // Called every LINGER_AFTER while the child runs: give the active slot up.
+                if active.is_some() {
+                    if let Ok(p) = self.lingering.clone().try_acquire_owned() {
+                        lingering = Some(p);
+                        active = None;
+                    }
+                }
+            },
+        )
+        .await;
+        Ran::Done(outcome)
+    }
+}
+
+/// Runs one resolver child directly (no scheduling), e.g. for `awsid doctor`. `limit` caps
+/// concurrent children as before.
+pub async fn run(exe: &Path, env: Env, args: &[String], limit: &Semaphore) -> ResolveOutcome {
     let _permit = limit.acquire().await;
+    run_child(exe, env, args, DEFAULT_DEADLINE, "STS", || {}).await
+}
+
+/// Kills a child's whole process group unless disarmed (the child is then reaped; its pid,
+/// and so its group id, may be reused).
+struct GroupKill(Option<i32>);
+
+impl GroupKill {
+    fn kill(&mut self) {
+        if let Some(pgid) = self.0.take() {
+            // SAFETY: kill has no memory-safety preconditions; the group is the child's own
+            // (process_group(0)), and the child is not reaped yet, so its id is still ours.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+impl Drop for GroupKill {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The soft stack limit a child needs to receive `env_bytes` of environment: the kernel
+/// allows a quarter of it for arguments and environment together.
+fn stack_limit_for(env_bytes: usize) -> Option<libc::rlim_t> {
+    let want = (env_bytes as libc::rlim_t).saturating_mul(4) + (8 << 20);
+    let mut cur = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut cur) } != 0 {
+        return None;
+    }
+    if cur.rlim_cur == libc::RLIM_INFINITY || cur.rlim_cur >= want {
+        return None;
+    }
+    Some(want.min(cur.rlim_max))
+}
+
+/// Runs one resolver child in its own process group with `deadline`; `tick` is called every
+/// [`LINGER_AFTER`] while it runs. `env` is moved in and wiped once the child is spawned.
+async fn run_child(
+    exe: &Path,
+    mut env: Env,
+    args: &[String],
+    deadline: Duration,
+    endpoint: &str,
+    mut tick: impl FnMut(),
+) -> ResolveOutcome {
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg("resolve")
         .args(args)
@@ -67,7 +288,26 @@ pub async fn run(exe: &Path, mut env: Env, args: &[String], limit: &Semaphore) -
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        // Its own process group: at the deadline the whole group is killed, so whatever it
+        // started (a credential_process and that program's children) dies with it.
+        .process_group(0)
         .kill_on_drop(true);
+    if let Some(limit) = stack_limit_for(env_bytes(&env)) {
+        // SAFETY: the closure only calls getrlimit/setrlimit, which are async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                let mut r = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                if libc::getrlimit(libc::RLIMIT_STACK, &mut r) == 0 {
+                    r.rlim_cur = limit;
+                    libc::setrlimit(libc::RLIMIT_STACK, &r);
+                }
+                Ok(())
+            });
+        }
+    }
     for (k, v) in &env {
         cmd.env(OsStr::from_bytes(k), OsStr::from_bytes(v));
     }
@@ -79,17 +319,80 @@ pub async fn run(exe: &Path, mut env: Env, args: &[String], limit: &Semaphore) -
         Ok(c) => c,
         Err(e) => return other(format!("cannot start the resolver {}: {e}", exe.display())),
     };
-    match tokio::time::timeout(HARD_TIMEOUT, child.wait_with_output()).await {
-        Err(_) => ResolveOutcome::Failure(Failure {
-            kind: FailureKind::Timeout,
-            code: None,
-            message: format!("No answer from STS within {} s", HARD_TIMEOUT.as_secs()),
-        }),
-        Ok(Err(e)) => other(format!("resolver failed: {e}")),
-        Ok(Ok(out)) => match codec::decode::<ResolveOutcome>(&out.stdout) {
-            Ok(outcome) => outcome,
-            Err(e) => other(format!("resolver exited with {} ({e})", out.status)),
-        },
+    let mut group = GroupKill(child.id().map(|p| p as i32));
+    let output = child.wait_with_output();
+    tokio::pin!(output);
+    let stop = tokio::time::sleep(deadline);
+    tokio::pin!(stop);
+    let mut ticks =
+        tokio::time::interval_at(tokio::time::Instant::now() + LINGER_AFTER, LINGER_AFTER);
+    let result = loop {
+        tokio::select! {
+            out = &mut output => break Some(out),
+            _ = &mut stop => break None,
+            _ = ticks.tick() => tick(),
+        }
+    };
+    match result {
+        None => {
+            // Before the child is reaped (dropping `output` does that), while its group id
+            // cannot have been reused.
+            group.kill();
+            ResolveOutcome::Failure(Failure {
+                kind: FailureKind::Timeout,
+                code: None,
+                message: format!(
+                    "awsid: no answer within {} s from STS ({endpoint}) or from the credentials' source; the lookup was stopped",
+                    deadline.as_secs()
+                ),
+            })
+        }
+        Some(Err(e)) => {
+            group.0 = None;
+            other(format!("resolver failed: {e}"))
+        }
+        Some(Ok(out)) => {
+            group.0 = None; // reaped: the id is no longer ours to signal
+            match codec::decode::<ResolveOutcome>(&out.stdout) {
+                Ok(outcome) => vet(outcome),
+                Err(e) => other(format!("resolver exited with {} ({e})", out.status)),
+            }
+        }
+    }
+}
+
+/// Refuses an identity whose fields hold control characters: STS never sends them, and the
+/// AWS CLI rejects such a response (they would reach terminals as escape sequences).
+fn vet(outcome: ResolveOutcome) -> ResolveOutcome {
+    match &outcome {
+        ResolveOutcome::Identity(Identity {
+            account,
+            arn,
+            user_id,
+            alias,
+            ..
+        }) => {
+            let alias = match alias {
+                awsid_proto::msg::AliasLookup::Found(a) => a.as_str(),
+                _ => "",
+            };
+            let bad = [("Account", account), ("Arn", arn), ("UserId", user_id)]
+                .into_iter()
+                .map(|(n, v)| (n, v.as_str()))
+                .chain([("account alias", alias)])
+                .find(|(_, v)| crate::render::has_control(v));
+            match bad {
+                Some((name, _)) => ResolveOutcome::Failure(Failure {
+                    kind: FailureKind::Service,
+                    code: Some("InvalidResponse".into()),
+                    message: format!(
+                        "STS answered with control characters in the {name}; the answer was refused"
+                    ),
+                }),
+                None => outcome,
+            }
+        }
+        ResolveOutcome::Failure(_) => outcome,
     }
 }
 

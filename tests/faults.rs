@@ -189,3 +189,69 @@ fn a_healthy_cold_miss_is_answered_while_many_lookups_hang() {
         assert!(sts.calls(key) >= 1, "{key} never ran");
     }
 }
+
+/// Whether any byte of `s` is a control character other than newline and tab.
+fn has_control(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+}
+
+/// Issue 12: an endpoint whose Arn held control characters as XML character references put
+/// raw escape sequences (title change, clear screen, OSC 52 clipboard writes) into every
+/// prompt and into `whoami --output text`. Now such an identity is refused (as by the CLI),
+/// and every other field that reaches a terminal is sanitized, in every output mode.
+#[test]
+fn hostile_answers_never_reach_the_terminal() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    sb.write_config(
+        "[prompt]\nstyle = \"\"\nbudget_ms = 8000\nformat = \"{state}{account}[:{principal}][ {profile}][ {region}]\"\n",
+    );
+    let hostile = vars(&sb, &sts, "AKIAHOSTILE000000001");
+    for output in ["json", "text", "table"] {
+        let out = sb.awsid(&["whoami", "--output", output], &hostile);
+        assert!(
+            !has_control(&out.stdout) && !has_control(&out.stderr),
+            "{output}: {out:?}"
+        );
+        assert_eq!(out.code, 254, "{output}: {out:?}");
+        assert!(
+            out.stderr.contains("control characters in the Arn"),
+            "{out:?}"
+        );
+    }
+    let p = sb.awsid(
+        &["prompt", "--shell", "plain", "--budget-ms", "8000"],
+        &hostile,
+    );
+    assert!(!has_control(&p.stdout), "{p:?}");
+    assert!(p.stdout.starts_with("!error"), "{p:?}");
+    // An error message from the endpoint.
+    let err = sb.awsid(&["whoami"], &vars(&sb, &sts, "AKIAHOSTILEERR000001"));
+    assert_eq!(err.code, 254, "{err:?}");
+    assert!(err.stderr.contains("InvalidClientTokenId"), "{err:?}");
+    assert!(!has_control(&err.stderr), "{err:?}");
+    // Names from the environment: a profile and a region.
+    let named = vars(&sb, &sts, "AKIAGOOD000000000041")
+        .set("AWS_REGION", "us-east-1\u{1b}[2J")
+        .set("AWSUME_PROFILE", "dev\u{1b}]0;pwned\u{7}");
+    let p = sb.awsid(
+        &["prompt", "--shell", "plain", "--budget-ms", "8000"],
+        &named,
+    );
+    assert!(!has_control(&p.stdout), "{p:?}");
+    assert!(
+        p.stdout.contains("111122223333:akiagood000000000041 dev"),
+        "{p:?}"
+    );
+    let missing = sb.vars().set("AWS_PROFILE", "nosuch\u{1b}[2J");
+    for shell in ["plain", "bash", "zsh", "fish", "tmux"] {
+        let p = sb.awsid(&["prompt", "--shell", shell], &missing);
+        assert!(!has_control(&p.stdout), "{shell}: {p:?}");
+        assert!(p.stdout.contains("!profile nosuch"), "{shell}: {p:?}");
+    }
+    let w = sb.awsid(&["whoami"], &missing);
+    assert!(
+        !has_control(&w.stderr) && w.stderr.contains("nosuch"),
+        "{w:?}"
+    );
+}

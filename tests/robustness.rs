@@ -416,3 +416,49 @@ fn absurd_durations_in_the_config_cannot_wedge_a_lookup() {
     assert_eq!(sts.calls("AKIAGOOD000000000031"), 1);
     assert!(!sb.log().contains("panicked"), "{}", sb.log());
 }
+
+/// Issue 12: a shell whose `AWS_CONFIG_FILE` named a FIFO blocked the daemon's only thread in
+/// `open()`: nobody else was served and `awsid daemon stop` failed; `/dev/zero` read until
+/// memory ran out. Such files are refused now, at once, with a clear error.
+#[test]
+fn a_fifo_or_a_device_named_as_an_aws_file_blocks_nobody() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    let good = vars(&sb, &sts, "AKIAGOOD000000000051");
+    // A settled answer first: this shell's prompt must keep being served from the cache.
+    sb.awsid(&["whoami"], &good).ok();
+    let cached = sb.awsid(&["prompt", "--shell", "plain"], &good);
+    assert!(cached.ok().contains("111122223333"), "{cached:?}");
+    let fifo = sb.root.join("config.fifo");
+    let c = std::ffi::CString::new(fifo.display().to_string()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let fifo_shell =
+        vars(&sb, &sts, "AKIAGOOD000000000052").set("AWS_CONFIG_FILE", fifo.display().to_string());
+    let zero_shell =
+        vars(&sb, &sts, "AKIAGOOD000000000053").set("AWS_SHARED_CREDENTIALS_FILE", "/dev/zero");
+    std::thread::scope(|s| {
+        let f = s.spawn(|| sb.awsid(&["whoami", "--timeout", "10"], &fifo_shell));
+        let z = s.spawn(|| sb.awsid(&["whoami", "--timeout", "10"], &zero_shell));
+        let fp = s.spawn(|| sb.awsid(&["prompt", "--shell", "plain"], &fifo_shell));
+        std::thread::sleep(Duration::from_millis(300));
+        // Meanwhile the cached shell is served.
+        let again = sb.awsid(&["prompt", "--shell", "plain"], &good);
+        assert_eq!(again.ok(), cached.stdout);
+        let out = f.join().unwrap();
+        assert_eq!(out.code, 253, "{out:?}");
+        assert!(
+            out.stderr
+                .contains("config.fifo: it is a FIFO, not a regular file"),
+            "{out:?}"
+        );
+        let out = z.join().unwrap();
+        assert_eq!(out.code, 253, "{out:?}");
+        assert!(out.stderr.contains("/dev/zero: it is a device"), "{out:?}");
+        let p = fp.join().unwrap();
+        assert!(p.ok().starts_with("!error"), "{p:?}");
+    });
+    assert_eq!(sts.calls("AKIAGOOD000000000052"), 0);
+    // And the daemon stops when asked.
+    sb.awsid(&["daemon", "stop"], &sb.vars()).ok();
+}

@@ -13,6 +13,8 @@
 //! | `INVALID`   | 403 `InvalidClientTokenId`                                      |
 //! | `THROTTLE`  | 400 `Throttling`                                                |
 //! | `SERVERERR` | 500 `InternalFailure` (Type `Receiver`)                         |
+//! | `HOSTILEERR`| 403 `InvalidClientTokenId` whose message holds escape sequences |
+//! | `HOSTILE`   | 200 success whose Arn holds escape sequences (as XML references)|
 //! | otherwise   | 200 success, account `111122223333`                             |
 //!
 //! Markers are matched case-sensitively, in the order of the table. Every
@@ -304,6 +306,9 @@ fn outcome_for(key: &str, nth: usize) -> Outcome {
     }
     if key.contains("SLOW") {
         thread::sleep(SLOW_DELAY);
+    }
+    if key.contains("HOSTILEERR") {
+        return error(403, "InvalidClientTokenId", HOSTILE_TEXT);
     }
     if key.contains("EXPIRED") {
         error(
@@ -686,13 +691,25 @@ fn error_body(kind: &str, code: &str, message: &str, request_id: &str) -> String
     format!(
         "<ErrorResponse xmlns=\"{XMLNS}\"><Error><Type>{kind}</Type><Code>{code}</Code>\
          <Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
-        xml_escape(message)
+        // The hostile text goes out as the character references it is made of.
+        if message == HOSTILE_TEXT {
+            message.to_string()
+        } else {
+            xml_escape(message)
+        }
     )
 }
 
+/// Escape sequences as XML character references: set the window title, clear the screen,
+/// write the clipboard (OSC 52).
+pub const HOSTILE_TEXT: &str = "&#x1b;]0;pwned&#x7;&#x1b;[2J&#x1b;]52;c;cHduZWQ=&#x7;";
+
 fn success_body(key: &str, request_id: &str) -> String {
     let key_xml = xml_escape(key);
-    let lower = xml_escape(&key.to_lowercase());
+    let mut lower = xml_escape(&key.to_lowercase());
+    if key.contains("HOSTILE") {
+        lower.push_str(HOSTILE_TEXT);
+    }
     format!(
         "<GetCallerIdentityResponse xmlns=\"{XMLNS}\"><GetCallerIdentityResult>\
          <Arn>arn:aws:iam::{ACCOUNT}:user/{lower}</Arn><UserId>{key_xml}</UserId>\

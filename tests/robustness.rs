@@ -462,3 +462,116 @@ fn a_fifo_or_a_device_named_as_an_aws_file_blocks_nobody() {
     // And the daemon stops when asked.
     sb.awsid(&["daemon", "stop"], &sb.vars()).ok();
 }
+
+/// Issue 12: with neither HOME nor XDG_STATE_HOME set the daemon opened its log in the runtime
+/// directory *before* checking it, following symlinks: someone else's symlink made it append
+/// to the victim's files. Now the directory is checked first and the file opened O_NOFOLLOW.
+#[test]
+fn the_log_is_never_written_through_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let victim = sb.root.join("victim-profile");
+    std::fs::write(&victim, "# victim\n").unwrap();
+    // A runtime directory that is a symlink to a private directory holding a symlinked log.
+    let real = sb.root.join("real-run");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::symlink(&victim, real.join("awsidd.log")).unwrap();
+    let linked = sb.root.join("linked-run");
+    std::os::unix::fs::symlink(&real, &linked).unwrap();
+    let mut cmd = std::process::Command::new(awsid_tests::harness::awsidd_bin());
+    cmd.env_clear()
+        .env("AWSID_RUNTIME_DIR", &linked)
+        .env("AWSID_LOG", "debug")
+        .arg("serve");
+    let out = awsid_tests::harness::run(cmd);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("symlink"), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "# victim\n");
+    // A proper runtime directory whose log file is a symlink: the daemon runs, logging to
+    // stderr, and never writes the victim.
+    std::fs::create_dir_all(&sb.runtime).unwrap();
+    std::fs::set_permissions(&sb.runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::symlink(&victim, sb.runtime.join("awsidd.log")).unwrap();
+    let v = sb.vars().unset("HOME").unset("XDG_STATE_HOME");
+    sb.awsid(&["daemon", "start"], &v).ok();
+    sb.awsid(&["daemon", "status"], &v).ok();
+    sb.awsid(&["daemon", "stop"], &v).ok();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "# victim\n");
+}
+
+/// Issue 12: a daemon whose runtime directory was removed (systemd-logind removes
+/// /run/user/$UID at the last logout) ran for ever, unreachable. Now it exits; and stamp
+/// files of shells that are gone are removed.
+#[test]
+fn a_daemon_whose_socket_is_gone_exits_and_stamps_of_dead_shells_are_swept() {
+    let sb = Sandbox::new();
+    let stamps = sb.runtime.join("stamps");
+    std::fs::create_dir_all(&stamps).unwrap();
+    let dead = {
+        let mut c = std::process::Command::new("true").spawn().unwrap();
+        c.wait().unwrap();
+        c.id()
+    };
+    std::fs::write(stamps.join(dead.to_string()), "").unwrap();
+    std::fs::write(stamps.join(std::process::id().to_string()), "").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&sb.runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    sb.awsid(&["daemon", "start"], &sb.vars()).ok();
+    let pid = sb.pid();
+    assert!(
+        wait_until(10, || !stamps.join(dead.to_string()).exists()),
+        "the stamp of a shell that is gone stayed"
+    );
+    assert!(stamps.join(std::process::id().to_string()).exists());
+    std::fs::remove_dir_all(&sb.runtime).unwrap();
+    let alive = || {
+        std::path::Path::new(&format!("/proc/{pid}")).exists() && {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            !stat.contains(") Z ")
+        }
+    };
+    assert!(
+        wait_until(20, || !alive()),
+        "the daemon runs on without its socket"
+    );
+}
+
+/// Issue 12: a timed-out resolution killed the resolver child only; the credential_process it
+/// started (and that program's children) lived on. Now the whole process group is killed at
+/// the deadline.
+#[test]
+fn a_hung_credential_process_and_its_children_die_at_the_deadline() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let marker = format!("3000.{}{}", std::process::id(), 3);
+    let script = sb.root.join("hung-credential-process");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nsleep {marker} &\nsleep {marker}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    sb.write(
+        ".aws/config",
+        &format!(
+            "[profile hung]\ncredential_process = {}\n",
+            script.display()
+        ),
+    );
+    sb.write_config("[daemon]\nresolve_timeout_secs = 3\n");
+    let v = sb.vars().set("AWS_PROFILE", "hung");
+    let out = sb.awsid(&["whoami", "--timeout", "20"], &v);
+    assert_eq!(out.code, 255, "{out:?}");
+    assert!(out.stderr.contains("no answer within 3 s"), "{out:?}");
+    let left = || processes_with(&marker);
+    let gone = wait_until(10, || left().is_empty());
+    let leftovers = left();
+    for pid in &leftovers {
+        // SAFETY: plain kill of a process this test started (through the daemon).
+        unsafe {
+            libc::kill(*pid, libc::SIGKILL);
+        }
+    }
+    assert!(gone, "left behind: {leftovers:?}");
+}

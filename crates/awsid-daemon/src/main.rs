@@ -134,7 +134,11 @@ fn serve_inner() -> anyhow::Result<()> {
         );
         let d = state::Daemon::new(socket.clone(), exe);
         let result = server::run(d, listener, idle).await;
-        let _ = std::fs::remove_file(&pidfile);
+        // Only our own pid file: another daemon may have replaced this one.
+        let ours = format!("{}\n", std::process::id());
+        if std::fs::read_to_string(&pidfile).is_ok_and(|p| p == ours) {
+            let _ = std::fs::remove_file(&pidfile);
+        }
         result?;
         anyhow::Ok(())
     })?;

@@ -56,11 +56,57 @@ pub fn bind(path: &Path) -> io::Result<Listener> {
         .create_tokio()
 }
 
-/// Accepts until SIGTERM/SIGINT, a Shutdown request, or (if set) `idle` without requests.
-pub async fn run(d: Arc<Daemon>, listener: Listener, idle: Option<Duration>) -> io::Result<()> {
+/// How often the daemon checks that its socket is still its own (and sweeps stamp files).
+const SOCKET_CHECK: Duration = Duration::from_secs(2);
+/// How often stamp files of shells that are gone are removed.
+const STAMP_SWEEP: Duration = Duration::from_secs(600);
+
+/// The identity of the socket file: (dev, inode).
+fn socket_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Removes the stamp files (one per shell pid, see `runtime::touch_stamp`) of shells that no
+/// longer exist. A shell in another pid namespace may lose its stamp: it then just asks again.
+pub fn sweep_stamps(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<libc::pid_t>().ok())
+            .filter(|p| *p > 0)
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Accepts until SIGTERM/SIGINT, a Shutdown request, (if set) `idle` without requests, or the
+/// socket being removed or replaced (its directory removed at logout, another daemon bound in
+/// its place): a daemon nobody can reach any more exits instead of running for ever.
+pub async fn run(d: Arc<Daemon>, mut listener: Listener, idle: Option<Duration>) -> io::Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let bound = socket_id(&d.socket);
+    let mut check = tokio::time::interval(SOCKET_CHECK);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stamps = runtime::stamp_dir();
+    let mut last_sweep: Option<std::time::Instant> = None;
     loop {
         let idle_deadline = idle.map(|t| tokio::time::Instant::from_std(d.last_activity() + t));
         let idle_sleep = async {
@@ -94,6 +140,21 @@ pub async fn run(d: Arc<Daemon>, listener: Listener, idle: Option<Duration>) -> 
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
             _ = d.shutdown.notified() => { tracing::info!("shutdown requested"); break; }
+            _ = check.tick() => {
+                if socket_id(&d.socket) != bound {
+                    tracing::info!(socket = %d.socket.display(), "the socket was removed or replaced: shutting down");
+                    // It is not ours any more: leave whatever is there now alone.
+                    listener.do_not_reclaim_name_on_drop();
+                    break;
+                }
+                if last_sweep.is_none_or(|t| t.elapsed() >= STAMP_SWEEP) {
+                    last_sweep = Some(std::time::Instant::now());
+                    let removed = sweep_stamps(&stamps);
+                    if removed > 0 {
+                        tracing::debug!(removed, "removed the stamp files of shells that are gone");
+                    }
+                }
+            }
             _ = idle_sleep => {
                 let busy = connections.available_permits() < MAX_CONNECTIONS || d.cache.in_flight() > 0;
                 if busy {

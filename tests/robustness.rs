@@ -575,3 +575,48 @@ fn a_hung_credential_process_and_its_children_die_at_the_deadline() {
     }
     assert!(gone, "left behind: {leftovers:?}");
 }
+
+/// Runs `awsid` with `vars` and a stack limit that lets a process receive `env_bytes` of
+/// environment (the kernel allows a quarter of the stack limit for it).
+fn awsid_with_big_env(args: &[&str], vars: &Vars) -> awsid_tests::harness::Out {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(awsid_tests::harness::awsid_bin());
+    vars.apply(&mut cmd);
+    cmd.args(args);
+    // SAFETY: only getrlimit/setrlimit, async-signal-safe, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut r = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::getrlimit(libc::RLIMIT_STACK, &mut r) == 0 {
+                r.rlim_cur = (64 << 20).min(r.rlim_max);
+                libc::setrlimit(libc::RLIMIT_STACK, &r);
+            }
+            Ok(())
+        });
+    }
+    awsid_tests::harness::run(cmd)
+}
+
+/// Issue 12: a shell with more than 256 KiB of environment (`nix develop`, a CI runner) got an
+/// empty prompt and a failing whoami ("frame exceeds the 262144 byte limit"). 4 MiB works now,
+/// through the daemon and into the resolver child.
+#[test]
+fn a_shell_with_four_mib_of_environment_is_answered() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    sb.write_config("[prompt]\nstyle = \"\"\nbudget_ms = 8000\n");
+    sb.awsid(&["daemon", "start"], &sb.vars()).ok();
+    let mut v = vars(&sb, &sts, "AKIAGOOD000000000061");
+    let chunk = "n".repeat(64 * 1024);
+    for i in 0..64 {
+        v = v.set(&format!("NIX_BIG_{i:02}"), chunk.clone());
+    }
+    let out = awsid_with_big_env(&["whoami", "--output", "text"], &v);
+    assert!(out.ok().contains("akiagood000000000061"), "{out:?}");
+    let v = v.set("AWS_ACCESS_KEY_ID", "AKIAGOOD000000000062");
+    let p = awsid_with_big_env(&["prompt", "--shell", "plain", "--budget-ms", "8000"], &v);
+    assert_eq!(p.ok(), "111122223333:akiagood000000000062", "{p:?}");
+}

@@ -216,11 +216,20 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             Ok(h) => h,
             Err(e) => return refuse(d, &mut stream, e.to_string()).await,
         };
-        let mut payload = vec![0u8; header.len as usize];
-        match tokio::time::timeout(FRAME_TIMEOUT, stream.read_exact(&mut payload)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(_)) => return,
-            Err(_) => return refuse(d, &mut stream, "incomplete frame".into()).await,
+        // The buffer grows as the bytes arrive: an announced length costs nothing by itself.
+        let mut payload = Vec::with_capacity((header.len as usize).min(64 * 1024));
+        let mut limited = (&mut stream).take(u64::from(header.len));
+        let read = limited.read_to_end(&mut payload);
+        match tokio::time::timeout(FRAME_TIMEOUT, read).await {
+            Ok(Ok(n)) if n == header.len as usize => {}
+            Ok(_) => {
+                payload.fill(0);
+                return;
+            }
+            Err(_) => {
+                payload.fill(0);
+                return refuse(d, &mut stream, "incomplete frame".into()).await;
+            }
         }
         let decoded = codec::decode(&payload);
         payload.fill(0); // it may carry secrets

@@ -620,3 +620,36 @@ fn a_shell_with_four_mib_of_environment_is_answered() {
     let p = awsid_with_big_env(&["prompt", "--shell", "plain", "--budget-ms", "8000"], &v);
     assert_eq!(p.ok(), "111122223333:akiagood000000000062", "{p:?}");
 }
+
+/// Issue 12: TZ was not in the fingerprint although AWSUME_EXPIRATION is read in the shell's
+/// time zone, so a shell whose credentials had expired showed another shell's countdown.
+#[test]
+fn shells_in_different_time_zones_get_their_own_expiry() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    sb.write_config(
+        "[prompt]\nstyle = \"\"\nbudget_ms = 8000\nformat = \"{state}{account}[ ({expires_in})]\"\n",
+    );
+    let in_30_min = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 30 * 60;
+    let date = std::process::Command::new("date")
+        .args(["-u", "-d", &format!("@{in_30_min}"), "+%Y-%m-%dT%H:%M:%S"])
+        .output()
+        .unwrap();
+    let local = String::from_utf8(date.stdout).unwrap().trim().to_string();
+    let base = vars(&sb, &sts, "AKIAGOOD000000000071").set("AWSUME_EXPIRATION", local);
+    // In UTC the credentials expire in 30 minutes...
+    let utc = base.clone().set("TZ", "UTC0");
+    let p = sb.awsid(&["prompt", "--shell", "plain", "--budget-ms", "8000"], &utc);
+    assert!(p.ok().starts_with("111122223333 ("), "{p:?}");
+    // ...two hours east of UTC the same local time passed 90 minutes ago.
+    let east = base.set("TZ", "UTC-2");
+    let p = sb.awsid(
+        &["prompt", "--shell", "plain", "--budget-ms", "8000"],
+        &east,
+    );
+    assert!(p.ok().starts_with("!expired"), "{p:?}");
+}

@@ -22,6 +22,9 @@ const EXACT: &[&[u8]] = &[
     b"all_proxy",
     b"SSL_CERT_FILE",
     b"SSL_CERT_DIR",
+    // AWSUME_EXPIRATION is local time in the shell's zone: two shells that differ only in TZ
+    // have different expiries.
+    b"TZ",
 ];
 
 /// Variables holding a file path. A relative one means "relative to the shell's working

@@ -653,3 +653,36 @@ fn shells_in_different_time_zones_get_their_own_expiry() {
     );
     assert!(p.ok().starts_with("!expired"), "{p:?}");
 }
+
+/// Issue 12: container credentials were cached 15 minutes (refresh_secs), not the documented
+/// 5 of a source awsid cannot watch.
+#[test]
+fn container_credentials_are_rechecked_within_five_minutes() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    sb.write_config("[prompt]\nstyle = \"\"\nbudget_ms = 8000\n");
+    let v = sb.vars().set("AWS_ENDPOINT_URL", sts.url()).set(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        sts.container_url("AKIACONTAINER0000001"),
+    );
+    let out = sb.awsid(&["whoami", "--output", "text"], &v);
+    assert!(out.ok().contains("akiacontainer0000001"), "{out:?}");
+    // The hook's line says how long the answer stays valid.
+    let p = sb.awsid(
+        &[
+            "prompt",
+            "--shell",
+            "plain",
+            "--budget-ms",
+            "8000",
+            "--hook",
+            "1",
+        ],
+        &v,
+    );
+    let line = p.ok().lines().next().unwrap().to_string();
+    let fields: Vec<&str> = line.split('\t').collect();
+    assert_eq!(fields[0], "1", "{p:?}");
+    let valid: u64 = fields[1].parse().unwrap();
+    assert!(valid <= 300, "valid for {valid} s: {p:?}");
+}

@@ -17,6 +17,9 @@
 //! | `HOSTILE`   | 200 success whose Arn holds escape sequences (as XML references)|
 //! | otherwise   | 200 success, account `111122223333`                             |
 //!
+//! `GET /container-credentials/KEY` serves container credentials (as
+//! `AWS_CONTAINER_CREDENTIALS_FULL_URI` expects) for access key id KEY.
+//!
 //! Markers are matched case-sensitively, in the order of the table. Every
 //! `GetCallerIdentity` request is counted per access key id, whatever its
 //! outcome. A request that is not `GetCallerIdentity` gets 400
@@ -31,6 +34,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// `GET {CONTAINER_PATH}KEY` answers container credentials for access key id KEY.
+pub const CONTAINER_PATH: &str = "/container-credentials/";
+const CONTAINER_SECRET: &str = "containersecretcontainersecretcontainers";
 
 /// Account every successful identity belongs to.
 pub const ACCOUNT: &str = "111122223333";
@@ -129,6 +136,11 @@ impl FakeSts {
             shared,
             acceptor: Some(acceptor),
         }
+    }
+
+    /// A URL serving container credentials for `access_key_id`.
+    pub fn container_url(&self, access_key_id: &str) -> String {
+        format!("http://{}{CONTAINER_PATH}{access_key_id}", self.addr)
     }
 
     /// Base URL, e.g. `http://127.0.0.1:40123`.
@@ -378,6 +390,18 @@ impl Conn {
             };
             let keep_alive = req.keep_alive();
             let id = self.shared.request_id();
+            // Container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI): the key is the path.
+            if let Some(key) = req.target.strip_prefix(CONTAINER_PATH) {
+                let body = format!(
+                    "{{\"AccessKeyId\":\"{key}\",\"SecretAccessKey\":\"{CONTAINER_SECRET}\",\
+                     \"Token\":\"container-token\",\"Expiration\":\"2099-01-01T00:00:00Z\"}}"
+                );
+                self.respond(200, &id, &body, keep_alive)?;
+                if !keep_alive {
+                    return Ok(());
+                }
+                continue;
+            }
             let params = req.params();
             let action = params
                 .iter()

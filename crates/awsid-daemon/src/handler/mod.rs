@@ -135,6 +135,9 @@ fn resolution_with(
                 .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
         })
     });
+    // Container credentials are a source awsid cannot watch, whatever else the plan says:
+    // bounded like the others (a shorter life than needed costs a lookup, never a wrong answer).
+    let opaque = opaque || container_credentials(&env);
     let endpoint = || JobInfo::new(resolve::endpoint(&env, region.as_deref()));
     match d.cache.join(&fp, endpoint) {
         Joined::Wait(rx, info) => (rx, info),
@@ -206,6 +209,15 @@ fn resolution_with(
             (rx, info)
         }
     }
+}
+
+/// Whether the environment names container credentials (`AWS_CONTAINER_CREDENTIALS_*_URI`).
+fn container_credentials(env: &Env) -> bool {
+    env.iter().any(|(k, v)| {
+        !v.is_empty()
+            && (k == b"AWS_CONTAINER_CREDENTIALS_FULL_URI"
+                || k == b"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    })
 }
 
 /// A failure as the recent-errors list keeps it (see [`render::safe_summary`]).

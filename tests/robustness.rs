@@ -686,3 +686,45 @@ fn container_credentials_are_rechecked_within_five_minutes() {
     let valid: u64 = fields[1].parse().unwrap();
     assert!(valid <= 300, "valid for {valid} s: {p:?}");
 }
+
+/// Issue 12: a shell in another mount namespace (`unshare -m`, bubblewrap, a container sharing
+/// the runtime directory) was answered from the daemon's files, not its own. It now gets a
+/// marked state. (Skipped where this test cannot create a mount namespace.)
+#[test]
+fn a_shell_in_another_mount_namespace_is_never_answered_from_the_daemons_files() {
+    let can = std::process::Command::new("unshare")
+        .args(["-m", "true"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !can {
+        eprintln!("skipped: `unshare -m` is not permitted here");
+        return;
+    }
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    sb.write_config("[prompt]\nstyle = \"\"\n");
+    let v = vars(&sb, &sts, "AKIAGOOD000000000081");
+    // Settled in the daemon's namespace.
+    sb.awsid(&["whoami"], &v).ok();
+    let settled = sb.awsid(&["prompt", "--shell", "plain"], &v);
+    assert!(settled.ok().contains("111122223333"), "{settled:?}");
+    let unshared = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("unshare");
+        v.apply(&mut cmd);
+        cmd.args(["-m", "--"])
+            .arg(awsid_tests::harness::awsid_bin())
+            .args(args);
+        awsid_tests::harness::run(cmd)
+    };
+    let w = unshared(&["whoami"]);
+    assert_eq!(w.code, 255, "{w:?}");
+    assert!(w.stderr.contains("another mount namespace"), "{w:?}");
+    let p = unshared(&["prompt", "--shell", "plain"]);
+    assert!(p.ok().starts_with("!error"), "{p:?}");
+    // The daemon's own namespace is still answered.
+    assert_eq!(
+        sb.awsid(&["prompt", "--shell", "plain"], &v).ok(),
+        settled.stdout
+    );
+}

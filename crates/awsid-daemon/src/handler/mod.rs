@@ -36,21 +36,7 @@ pub async fn handle(d: &Arc<Daemon>, req: &mut Request) -> Reply {
             None => whoami::whoami(d, w).await,
         },
         Request::Prompt(p) => match refused_file(d, &p.env) {
-            Some(_) => {
-                let cfg = d.config.current();
-                let now = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .unwrap_or_default()
-                    .as_secs() as i64;
-                let state = crate::prompt::State::Failed;
-                let facts = crate::prompt::Facts::default();
-                Reply::Prompt(awsid_proto::msg::PromptReply {
-                    segment: crate::prompt::segment(&cfg, p.shell, &state, None, &facts, now),
-                    settled: false,
-                    valid_for_secs: 0,
-                    watch: Vec::new(),
-                })
-            }
+            Some(_) => failed_prompt(d, p.shell),
             None => prompt::prompt(d, p).await,
         },
         Request::Status => Reply::Status(status(d)),
@@ -60,6 +46,42 @@ pub async fn handle(d: &Arc<Daemon>, req: &mut Request) -> Reply {
             Reply::Done
         }
         Request::Shutdown => Reply::Done,
+    }
+}
+
+/// A prompt marked as failed (`!error`), not settled.
+fn failed_prompt(d: &Daemon, shell: awsid_proto::msg::Shell) -> Reply {
+    let cfg = d.config.current();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    let state = crate::prompt::State::Failed;
+    let facts = crate::prompt::Facts::default();
+    Reply::Prompt(awsid_proto::msg::PromptReply {
+        segment: crate::prompt::segment(&cfg, shell, &state, None, &facts, now),
+        settled: false,
+        valid_for_secs: 0,
+        watch: Vec::new(),
+    })
+}
+
+/// The answer to a shell in another mount namespace than the daemon's (`unshare -m`,
+/// bubblewrap, a container sharing the runtime directory): its files are not the ones the
+/// daemon sees, so it gets a marked state, never an identity (None: a request that does not
+/// depend on files, served as usual).
+pub fn other_namespace(d: &Daemon, req: &Request) -> Option<Reply> {
+    match req {
+        Request::Whoami(_) => Some(Reply::Whoami(crate::render::failure(&Failure {
+            kind: awsid_proto::msg::FailureKind::Other,
+            code: None,
+            message: "awsid: this shell is in another mount namespace than awsidd, which cannot \
+                      see its files; run a daemon inside it (set AWSID_RUNTIME_DIR to a directory \
+                      of its own)"
+                .into(),
+        }))),
+        Request::Prompt(p) => Some(failed_prompt(d, p.shell)),
+        _ => None,
     }
 }
 

@@ -69,6 +69,17 @@ fn socket_id(path: &Path) -> Option<(u64, u64)> {
         .map(|m| (m.dev(), m.ino()))
 }
 
+/// Whether process `pid` is in another mount namespace than the daemon (false when that
+/// cannot be told, e.g. the peer's pid is not visible from here).
+fn other_mount_namespace(pid: u32) -> bool {
+    if pid == 0 {
+        return false;
+    }
+    let theirs = std::fs::read_link(format!("/proc/{pid}/ns/mnt"));
+    let ours = std::fs::read_link("/proc/self/ns/mnt");
+    matches!((theirs, ours), (Ok(t), Ok(o)) if t != o)
+}
+
 /// Removes the stamp files (one per shell pid, see `runtime::touch_stamp`) of shells that no
 /// longer exist. A shell in another pid namespace may lose its stamp: it then just asks again.
 pub fn sweep_stamps(dir: &Path) -> usize {
@@ -188,15 +199,22 @@ pub(crate) async fn refuse(d: &Daemon, stream: &mut Stream, why: String) {
 /// Serves one connection: any number of request/reply exchanges.
 async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
     let me = runtime::euid();
-    match stream.peer_creds().map(|c| c.euid()) {
-        Ok(Some(uid)) if uid == me => {}
+    let creds = stream.peer_creds().ok();
+    match creds.as_ref().map(|c| c.euid()) {
+        Some(Some(uid)) if uid == me => {}
         other => {
-            let peer = other.ok().flatten();
+            let peer = other.flatten();
             tracing::warn!(peer = ?peer, "refusing a peer of another user");
             d.record_error(format!("refused a connection from uid {peer:?} (not ours)"));
             return;
         }
     }
+    // A shell in another mount namespace sees other files than the daemon: it is never
+    // answered from the daemon's view of them.
+    let elsewhere = creds
+        .as_ref()
+        .and_then(|c| c.pid())
+        .is_some_and(|pid| other_mount_namespace(pid as u32));
     let mut wait = FIRST_FRAME;
     loop {
         let mut h = [0u8; HEADER_LEN];
@@ -205,6 +223,9 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             _ => return, // closed, broken or idle
         }
         if h[..4] == *text::MAGIC {
+            if elsewhere {
+                return; // the hook falls back to `awsid prompt`, which gets the marked state
+            }
             return text::serve(d, stream).await;
         }
         match tokio::time::timeout(FRAME_TIMEOUT, stream.read_exact(&mut h[4..])).await {
@@ -239,7 +260,13 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             Err(e) => return refuse(d, &mut stream, e.to_string()).await,
         };
         let shutdown = matches!(req, Request::Shutdown);
-        let reply = handler::handle(d, &mut req).await;
+        let reply = match elsewhere
+            .then(|| handler::other_namespace(d, &req))
+            .flatten()
+        {
+            Some(reply) => reply,
+            None => handler::handle(d, &mut req).await,
+        };
         if let Request::Whoami(w) = &mut req {
             awsid_proto::msg::wipe(&mut w.env);
         } else if let Request::Prompt(p) = &mut req {

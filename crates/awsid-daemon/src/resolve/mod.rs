@@ -6,8 +6,10 @@
 //!
 //! Scheduling: at most [`ACTIVE`] children start and run together. A child still running
 //! after [`LINGER_AFTER`] (a hung endpoint, a stuck `credential_process`) moves to one of
-//! [`LINGERING`] "lingering" places and frees its active slot, so lookups that hang never keep
-//! a healthy shell's cold miss waiting for more than [`LINGER_AFTER`]. The queue in front of
+//! [`LINGERING`] "lingering" places and frees its active slot. A new lookup to an endpoint
+//! that has lingering lookups starts directly in a lingering place (or waits for one), never
+//! in an active slot. So lookups that hang keep a lookup to a healthy endpoint waiting at most
+//! [`LINGER_AFTER`], and only while the first few to a newly hanging endpoint are told apart. The queue in front of
 //! the active slots is bounded by count and by the bytes of environment it holds; a queued
 //! lookup nobody waits for any more is dropped after [`QUEUE_PATIENCE`].
 
@@ -30,7 +32,7 @@ use tokio::sync::Semaphore;
 /// the machine or hammer STS).
 pub const ACTIVE: usize = 4;
 /// A child running this long gives its active slot up (when a lingering place is free).
-pub const LINGER_AFTER: Duration = Duration::from_secs(1);
+pub const LINGER_AFTER: Duration = Duration::from_millis(500);
 /// Children that may linger (hung, waiting for their deadline) beside the active ones.
 pub const LINGERING: usize = 28;
 /// Lookups that may wait for an active slot, and the environment bytes they may hold.
@@ -100,6 +102,8 @@ pub struct Scheduler {
     lingering: Arc<Semaphore>,
     queued: AtomicUsize,
     queued_bytes: AtomicUsize,
+    /// Lookups holding a lingering place, by endpoint.
+    hanging: std::sync::Mutex<std::collections::HashMap<String, usize>>,
 }
 
 impl Default for Scheduler {
@@ -109,6 +113,7 @@ impl Default for Scheduler {
             lingering: Arc::new(Semaphore::new(LINGERING)),
             queued: AtomicUsize::new(0),
             queued_bytes: AtomicUsize::new(0),
+            hanging: Default::default(),
         }
     }
 }
@@ -184,11 +189,24 @@ impl Scheduler {
                 ),
             }));
         };
+        // A lookup to an endpoint where lookups are hanging now is likely to hang too: it waits
+        // for a lingering place, never for an active slot, so it cannot keep a lookup to a
+        // healthy endpoint waiting.
+        // (Re-checked while it waits: lookups queued behind a burst that turns out to hang
+        // move to the lingering queue as soon as the first ones linger.)
+        let mut suspect = self.hanging(job.endpoint) > 0;
         let since = tokio::time::Instant::now();
+        // One wait per queue, kept across checks so that its place in the queue is kept.
+        let mut waiting = Box::pin(self.acquire(suspect));
+        let mut checks = tokio::time::interval(Duration::from_millis(200));
         let permit = loop {
             tokio::select! {
-                permit = self.active.acquire() => break permit,
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                permit = &mut waiting => break permit,
+                _ = checks.tick() => {
+                    if !suspect && self.hanging(job.endpoint) > 0 {
+                        suspect = true;
+                        waiting = Box::pin(self.acquire(true));
+                    }
                     if since.elapsed() >= QUEUE_PATIENCE && !wanted() {
                         awsid_proto::msg::wipe(&mut job.env);
                         return Ran::Dropped;
@@ -197,12 +215,14 @@ impl Scheduler {
             }
         };
         drop(queued);
-        let Ok(permit) = permit else {
+        let Ok(slot) = permit else {
             return Ran::Dropped; // closed: shutting down
         };
         started();
-        let mut active = Some(permit);
-        let mut lingering = None;
+        let (mut active, mut lingering) = match slot {
+            Slot::Active(p) => (Some(p), None),
+            Slot::Lingering(p) => (None, Some(Hanging::new(self, job.endpoint, p))),
+        };
         let outcome = run_child(
             job.exe,
             job.env,
@@ -213,14 +233,71 @@ impl Scheduler {
                 // Called every LINGER_AFTER while the child runs: give the active slot up.
                 if active.is_some() {
                     if let Ok(p) = self.lingering.clone().try_acquire_owned() {
-                        lingering = Some(p);
+                        lingering = Some(Hanging::new(self, job.endpoint, p));
                         active = None;
                     }
                 }
             },
         )
         .await;
+        drop(lingering);
         Ran::Done(outcome)
+    }
+
+    /// Waits for an active slot, or (`suspect`) for a lingering place.
+    async fn acquire(&self, suspect: bool) -> Result<Slot<'_>, tokio::sync::AcquireError> {
+        if suspect {
+            self.lingering
+                .clone()
+                .acquire_owned()
+                .await
+                .map(Slot::Lingering)
+        } else {
+            self.active.acquire().await.map(Slot::Active)
+        }
+    }
+
+    /// Lookups to `endpoint` running longer than [`LINGER_AFTER`] now.
+    fn hanging(&self, endpoint: &str) -> usize {
+        let by = self.hanging.lock().unwrap_or_else(|e| e.into_inner());
+        by.get(endpoint).copied().unwrap_or(0)
+    }
+}
+
+/// What a lookup waits for.
+enum Slot<'a> {
+    Active(tokio::sync::SemaphorePermit<'a>),
+    Lingering(tokio::sync::OwnedSemaphorePermit),
+}
+
+/// A lingering place, counted against its endpoint while held.
+struct Hanging<'a> {
+    sched: &'a Scheduler,
+    endpoint: String,
+    _place: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl<'a> Hanging<'a> {
+    fn new(sched: &'a Scheduler, endpoint: &str, place: tokio::sync::OwnedSemaphorePermit) -> Self {
+        let mut by = sched.hanging.lock().unwrap_or_else(|e| e.into_inner());
+        *by.entry(endpoint.to_string()).or_insert(0) += 1;
+        Hanging {
+            sched,
+            endpoint: endpoint.to_string(),
+            _place: place,
+        }
+    }
+}
+
+impl Drop for Hanging<'_> {
+    fn drop(&mut self) {
+        let mut by = self.sched.hanging.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = by.get_mut(&self.endpoint) {
+            *n -= 1;
+            if *n == 0 {
+                by.remove(&self.endpoint);
+            }
+        }
     }
 }
 

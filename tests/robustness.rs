@@ -728,3 +728,22 @@ fn a_shell_in_another_mount_namespace_is_never_answered_from_the_daemons_files()
         settled.stdout
     );
 }
+
+/// The daemon's own config file as a FIFO: reported as a broken config, never waited on.
+#[test]
+fn a_fifo_as_the_daemons_config_file_is_reported_not_waited_on() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    let config = sb.write_config("");
+    std::fs::remove_file(&config).unwrap();
+    let c = std::ffi::CString::new(config.display().to_string()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let out = sb.awsid(
+        &["whoami", "--output", "text", "--timeout", "10"],
+        &vars(&sb, &sts, "AKIAGOOD000000000091"),
+    );
+    assert!(out.ok().contains("akiagood000000000091"), "{out:?}");
+    let status = sb.awsid(&["daemon", "status"], &sb.vars());
+    assert!(status.ok().contains("not a regular file"), "{status:?}");
+}

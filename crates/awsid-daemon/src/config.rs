@@ -209,8 +209,9 @@ impl Live {
             inner.error = None;
             return inner.config.clone();
         }
-        match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
+        // Never blocking on a FIFO, never reading a device or a huge file.
+        match crate::state::read_regular(path)
+            .and_then(|t| String::from_utf8(t).map_err(|e| e.to_string()))
             .and_then(|t| Config::parse(&t))
         {
             Ok(c) => {

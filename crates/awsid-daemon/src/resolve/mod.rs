@@ -305,7 +305,7 @@ impl Drop for Hanging<'_> {
 /// concurrent children as before.
 pub async fn run(exe: &Path, env: Env, args: &[String], limit: &Semaphore) -> ResolveOutcome {
     let _permit = limit.acquire().await;
-    run_child(exe, env, args, DEFAULT_DEADLINE, "STS", || {}).await
+    run_child(exe, env, args, DEFAULT_DEADLINE, "its endpoint", || {}).await
 }
 
 /// Kills a child's whole process group unless disarmed (the child is then reaped; its pid,

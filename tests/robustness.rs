@@ -747,3 +747,55 @@ fn a_fifo_as_the_daemons_config_file_is_reported_not_waited_on() {
     let status = sb.awsid(&["daemon", "status"], &sb.vars());
     assert!(status.ok().contains("not a regular file"), "{status:?}");
 }
+
+/// A whoami whose lookup never got its turn says so, instead of "no answer from STS" (which
+/// would blame an endpoint it never reached).
+#[test]
+fn a_lookup_still_waiting_for_its_turn_says_so() {
+    let sb = Sandbox::new();
+    let marker = format!("3000.{}{}", std::process::id(), 5);
+    sb.write_config("[daemon]\nresolve_timeout_secs = 300\n");
+    let v = sb.vars().set(
+        "AWSID_RESOLVER",
+        hanging_resolver(&sb, &marker).display().to_string(),
+    );
+    sb.awsid(&["daemon", "start"], &v).ok();
+    let sock = sb.runtime.join(runtime::SOCKET_NAME);
+    // Every active slot and lingering place taken by lookups that hang (clients gone).
+    for i in 0..(4 + 28 + 4) {
+        let mut env: Vec<(Vec<u8>, Vec<u8>)> =
+            v.0.iter()
+                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+                .collect();
+        env.push((
+            b"AWS_ACCESS_KEY_ID".to_vec(),
+            format!("AKIATURN{i:012}").into_bytes(),
+        ));
+        env.push((b"AWS_SECRET_ACCESS_KEY".to_vec(), SECRET.into()));
+        let req = Request::Whoami(WhoamiRequest {
+            env,
+            full_env: true,
+            profile: None,
+            output: None,
+            query: None,
+            term_width: None,
+            timeout_ms: 1,
+        });
+        let mut c = UnixStream::connect(&sock).unwrap();
+        frame::write_frame(&mut c, &codec::encode(&req)).unwrap();
+        frame::read_frame(&mut c).unwrap();
+    }
+    assert!(
+        wait_until(20, || processes_with(&marker).len() >= 4 + 28),
+        "only {} lookups running",
+        processes_with(&marker).len()
+    );
+    let out = sb.awsid(
+        &["whoami", "--timeout", "2"],
+        &v.clone().keys("AKIATURNLAST00000001", SECRET),
+    );
+    assert_eq!(out.code, 255, "{out:?}");
+    assert!(out.stderr.contains("did not start within 2.0 s"), "{out:?}");
+    sb.awsid(&["daemon", "stop"], &v).ok();
+    assert!(wait_until(10, || processes_with(&marker).is_empty()));
+}

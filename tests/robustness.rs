@@ -532,7 +532,7 @@ fn a_daemon_whose_socket_is_gone_exits_and_stamps_of_dead_shells_are_swept() {
         }
     };
     assert!(
-        wait_until(20, || !alive()),
+        wait_until(30, || !alive()),
         "the daemon runs on without its socket"
     );
 }

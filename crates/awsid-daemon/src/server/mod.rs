@@ -57,7 +57,7 @@ pub fn bind(path: &Path) -> io::Result<Listener> {
 }
 
 /// How often the daemon checks that its socket is still its own (and sweeps stamp files).
-const SOCKET_CHECK: Duration = Duration::from_secs(2);
+const SOCKET_CHECK: Duration = Duration::from_secs(10);
 /// How often stamp files of shells that are gone are removed.
 const STAMP_SWEEP: Duration = Duration::from_secs(600);
 
@@ -78,6 +78,28 @@ fn other_mount_namespace(pid: u32) -> bool {
     let theirs = std::fs::read_link(format!("/proc/{pid}/ns/mnt"));
     let ours = std::fs::read_link("/proc/self/ns/mnt");
     matches!((theirs, ours), (Ok(t), Ok(o)) if t != o)
+}
+
+/// Tells `lost` when the socket file is no longer the one bound now; sweeps the stamp files
+/// of shells that are gone meanwhile.
+async fn watch_socket(socket: std::path::PathBuf, lost: tokio::sync::oneshot::Sender<()>) {
+    let bound = socket_id(&socket);
+    let stamps = runtime::stamp_dir();
+    let mut last_sweep: Option<std::time::Instant> = None;
+    loop {
+        if last_sweep.is_none_or(|t| t.elapsed() >= STAMP_SWEEP) {
+            last_sweep = Some(std::time::Instant::now());
+            let removed = sweep_stamps(&stamps);
+            if removed > 0 {
+                tracing::debug!(removed, "removed the stamp files of shells that are gone");
+            }
+        }
+        tokio::time::sleep(SOCKET_CHECK).await;
+        if socket_id(&socket) != bound {
+            let _ = lost.send(());
+            return;
+        }
+    }
 }
 
 /// Removes the stamp files (one per shell pid, see `runtime::touch_stamp`) of shells that no
@@ -113,11 +135,10 @@ pub async fn run(d: Arc<Daemon>, mut listener: Listener, idle: Option<Duration>)
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let bound = socket_id(&d.socket);
-    let mut check = tokio::time::interval(SOCKET_CHECK);
-    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let stamps = runtime::stamp_dir();
-    let mut last_sweep: Option<std::time::Instant> = None;
+    // A task of its own watches the socket (and sweeps stamps), so that the accept loop below
+    // only wakes for connections.
+    let (lost_tx, mut lost_rx) = tokio::sync::oneshot::channel::<()>();
+    let watcher = tokio::spawn(watch_socket(d.socket.clone(), lost_tx));
     loop {
         let idle_deadline = idle.map(|t| tokio::time::Instant::from_std(d.last_activity() + t));
         let idle_sleep = async {
@@ -151,20 +172,11 @@ pub async fn run(d: Arc<Daemon>, mut listener: Listener, idle: Option<Duration>)
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
             _ = d.shutdown.notified() => { tracing::info!("shutdown requested"); break; }
-            _ = check.tick() => {
-                if socket_id(&d.socket) != bound {
-                    tracing::info!(socket = %d.socket.display(), "the socket was removed or replaced: shutting down");
-                    // It is not ours any more: leave whatever is there now alone.
-                    listener.do_not_reclaim_name_on_drop();
-                    break;
-                }
-                if last_sweep.is_none_or(|t| t.elapsed() >= STAMP_SWEEP) {
-                    last_sweep = Some(std::time::Instant::now());
-                    let removed = sweep_stamps(&stamps);
-                    if removed > 0 {
-                        tracing::debug!(removed, "removed the stamp files of shells that are gone");
-                    }
-                }
+            Ok(()) = &mut lost_rx => {
+                tracing::info!(socket = %d.socket.display(), "the socket was removed or replaced: shutting down");
+                // It is not ours any more: leave whatever is there now alone.
+                listener.do_not_reclaim_name_on_drop();
+                break;
             }
             _ = idle_sleep => {
                 let busy = connections.available_permits() < MAX_CONNECTIONS || d.cache.in_flight() > 0;
@@ -177,6 +189,7 @@ pub async fn run(d: Arc<Daemon>, mut listener: Listener, idle: Option<Duration>)
             }
         }
     }
+    watcher.abort();
     Ok(())
 }
 

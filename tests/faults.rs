@@ -272,7 +272,10 @@ fn hostile_answers_never_reach_the_terminal() {
     );
     let missing = sb.vars().set("AWS_PROFILE", "nosuch\u{1b}[2J");
     for shell in ["plain", "bash", "zsh", "fish", "tmux"] {
-        let p = sb.awsid(&["prompt", "--shell", shell], &missing);
+        let p = sb.awsid(
+            &["prompt", "--shell", shell, "--budget-ms", "5000"],
+            &missing,
+        );
         assert!(!has_control(&p.stdout), "{shell}: {p:?}");
         assert!(p.stdout.contains("!profile nosuch"), "{shell}: {p:?}");
     }

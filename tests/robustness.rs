@@ -427,7 +427,10 @@ fn a_fifo_or_a_device_named_as_an_aws_file_blocks_nobody() {
     let good = vars(&sb, &sts, "AKIAGOOD000000000051");
     // A settled answer first: this shell's prompt must keep being served from the cache.
     sb.awsid(&["whoami"], &good).ok();
-    let cached = sb.awsid(&["prompt", "--shell", "plain"], &good);
+    let cached = sb.awsid(
+        &["prompt", "--shell", "plain", "--budget-ms", "5000"],
+        &good,
+    );
     assert!(cached.ok().contains("111122223333"), "{cached:?}");
     let fifo = sb.root.join("config.fifo");
     let c = std::ffi::CString::new(fifo.display().to_string()).unwrap();
@@ -440,10 +443,18 @@ fn a_fifo_or_a_device_named_as_an_aws_file_blocks_nobody() {
     std::thread::scope(|s| {
         let f = s.spawn(|| sb.awsid(&["whoami", "--timeout", "10"], &fifo_shell));
         let z = s.spawn(|| sb.awsid(&["whoami", "--timeout", "10"], &zero_shell));
-        let fp = s.spawn(|| sb.awsid(&["prompt", "--shell", "plain"], &fifo_shell));
+        let fp = s.spawn(|| {
+            sb.awsid(
+                &["prompt", "--shell", "plain", "--budget-ms", "5000"],
+                &fifo_shell,
+            )
+        });
         std::thread::sleep(Duration::from_millis(300));
         // Meanwhile the cached shell is served.
-        let again = sb.awsid(&["prompt", "--shell", "plain"], &good);
+        let again = sb.awsid(
+            &["prompt", "--shell", "plain", "--budget-ms", "5000"],
+            &good,
+        );
         assert_eq!(again.ok(), cached.stdout);
         let out = f.join().unwrap();
         assert_eq!(out.code, 253, "{out:?}");
@@ -707,7 +718,7 @@ fn a_shell_in_another_mount_namespace_is_never_answered_from_the_daemons_files()
     let v = vars(&sb, &sts, "AKIAGOOD000000000081");
     // Settled in the daemon's namespace.
     sb.awsid(&["whoami"], &v).ok();
-    let settled = sb.awsid(&["prompt", "--shell", "plain"], &v);
+    let settled = sb.awsid(&["prompt", "--shell", "plain", "--budget-ms", "5000"], &v);
     assert!(settled.ok().contains("111122223333"), "{settled:?}");
     let unshared = |args: &[&str]| {
         let mut cmd = std::process::Command::new("unshare");
@@ -720,11 +731,12 @@ fn a_shell_in_another_mount_namespace_is_never_answered_from_the_daemons_files()
     let w = unshared(&["whoami"]);
     assert_eq!(w.code, 255, "{w:?}");
     assert!(w.stderr.contains("another mount namespace"), "{w:?}");
-    let p = unshared(&["prompt", "--shell", "plain"]);
+    let p = unshared(&["prompt", "--shell", "plain", "--budget-ms", "5000"]);
     assert!(p.ok().starts_with("!error"), "{p:?}");
     // The daemon's own namespace is still answered.
     assert_eq!(
-        sb.awsid(&["prompt", "--shell", "plain"], &v).ok(),
+        sb.awsid(&["prompt", "--shell", "plain", "--budget-ms", "5000"], &v)
+            .ok(),
         settled.stdout
     );
 }

@@ -7,8 +7,8 @@
 //! - a real daemon over its socket (slow: frames, text requests and request handling), which
 //!   must keep answering a healthy client.
 //!
-//! Not coverage-guided (no instrumentation on stable Rust here); a plain random mutation
-//! fuzzer with a fixed seed per run (printed, and settable with AWSID_FUZZ_SEED). CI runs a
+//! Not coverage-guided (stable Rust); the coverage-guided targets (cargo-fuzz, nightly) are in
+//! `fuzz/`. This is a plain random mutation fuzzer with a fixed seed per run (printed, and settable with AWSID_FUZZ_SEED). CI runs a
 //! smoke run; `AWSID_FUZZ_SECS=600 cargo test -p awsid-tests --test fuzz -- --nocapture`
 //! runs longer. A crashing input is written to `target/fuzz-crashes/`.
 

@@ -13,7 +13,12 @@
 //! | `INVALID`   | 403 `InvalidClientTokenId`                                      |
 //! | `THROTTLE`  | 400 `Throttling`                                                |
 //! | `SERVERERR` | 500 `InternalFailure` (Type `Receiver`)                         |
+//! | `HOSTILEERR`| 403 `InvalidClientTokenId` whose message holds escape sequences |
+//! | `HOSTILE`   | 200 success whose Arn holds escape sequences (as XML references)|
 //! | otherwise   | 200 success, account `111122223333`                             |
+//!
+//! `GET /container-credentials/KEY` serves container credentials (as
+//! `AWS_CONTAINER_CREDENTIALS_FULL_URI` expects) for access key id KEY.
 //!
 //! Markers are matched case-sensitively, in the order of the table. Every
 //! `GetCallerIdentity` request is counted per access key id, whatever its
@@ -29,6 +34,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// `GET {CONTAINER_PATH}KEY` answers container credentials for access key id KEY.
+pub const CONTAINER_PATH: &str = "/container-credentials/";
+const CONTAINER_SECRET: &str = "containersecretcontainersecretcontainers";
 
 /// Account every successful identity belongs to.
 pub const ACCOUNT: &str = "111122223333";
@@ -127,6 +136,11 @@ impl FakeSts {
             shared,
             acceptor: Some(acceptor),
         }
+    }
+
+    /// A URL serving container credentials for `access_key_id`.
+    pub fn container_url(&self, access_key_id: &str) -> String {
+        format!("http://{}{CONTAINER_PATH}{access_key_id}", self.addr)
     }
 
     /// Base URL, e.g. `http://127.0.0.1:40123`.
@@ -305,6 +319,9 @@ fn outcome_for(key: &str, nth: usize) -> Outcome {
     if key.contains("SLOW") {
         thread::sleep(SLOW_DELAY);
     }
+    if key.contains("HOSTILEERR") {
+        return error(403, "InvalidClientTokenId", HOSTILE_TEXT);
+    }
     if key.contains("EXPIRED") {
         error(
             400,
@@ -373,6 +390,18 @@ impl Conn {
             };
             let keep_alive = req.keep_alive();
             let id = self.shared.request_id();
+            // Container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI): the key is the path.
+            if let Some(key) = req.target.strip_prefix(CONTAINER_PATH) {
+                let body = format!(
+                    "{{\"AccessKeyId\":\"{key}\",\"SecretAccessKey\":\"{CONTAINER_SECRET}\",\
+                     \"Token\":\"container-token\",\"Expiration\":\"2099-01-01T00:00:00Z\"}}"
+                );
+                self.respond(200, &id, &body, keep_alive)?;
+                if !keep_alive {
+                    return Ok(());
+                }
+                continue;
+            }
             let params = req.params();
             let action = params
                 .iter()
@@ -686,13 +715,25 @@ fn error_body(kind: &str, code: &str, message: &str, request_id: &str) -> String
     format!(
         "<ErrorResponse xmlns=\"{XMLNS}\"><Error><Type>{kind}</Type><Code>{code}</Code>\
          <Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
-        xml_escape(message)
+        // The hostile text goes out as the character references it is made of.
+        if message == HOSTILE_TEXT {
+            message.to_string()
+        } else {
+            xml_escape(message)
+        }
     )
 }
 
+/// Escape sequences as XML character references: set the window title, clear the screen,
+/// write the clipboard (OSC 52).
+pub const HOSTILE_TEXT: &str = "&#x1b;]0;pwned&#x7;&#x1b;[2J&#x1b;]52;c;cHduZWQ=&#x7;";
+
 fn success_body(key: &str, request_id: &str) -> String {
     let key_xml = xml_escape(key);
-    let lower = xml_escape(&key.to_lowercase());
+    let mut lower = xml_escape(&key.to_lowercase());
+    if key.contains("HOSTILE") {
+        lower.push_str(HOSTILE_TEXT);
+    }
     format!(
         "<GetCallerIdentityResponse xmlns=\"{XMLNS}\"><GetCallerIdentityResult>\
          <Arn>arn:aws:iam::{ACCOUNT}:user/{lower}</Arn><UserId>{key_xml}</UserId>\

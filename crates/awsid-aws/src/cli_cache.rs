@@ -238,7 +238,7 @@ pub fn lookup(home: &Path, args: &AssumeRoleArgs, now: SystemTime) -> CacheRead 
             lookup: Lookup::Missing,
         };
     }
-    let lookup = match std::fs::read(&path) {
+    let lookup = match crate::files::read_regular(&path) {
         Ok(bytes) => {
             let bytes = zeroize::Zeroizing::new(bytes);
             judge(&bytes, &key, now)

@@ -36,7 +36,9 @@ struct Parts {
 fn parts(text: &str) -> Option<Parts> {
     let t = text.trim();
     let num = |s: &str| s.parse::<i64>().ok();
-    if t.len() < 19 {
+    // The fixed-width head is ASCII or no date (found by fuzzing: slicing a multi-byte
+    // character panicked).
+    if t.len() < 19 || !t.as_bytes()[..19].is_ascii() {
         return None;
     }
     let (date, time) = (&t[..10], &t[11..19]);
@@ -135,6 +137,12 @@ pub fn parse_local(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_in_the_fixed_width_head_is_no_date() {
+        assert_eq!(parse_local("2024-01-0\u{4eb}15202 4-01-02T1:04:05Z"), None);
+        assert_eq!(parse_with_offset("2024-01-02T15:04:0\u{e9}Z"), None);
+    }
 
     #[test]
     fn formats_of_the_credential_tools() {

@@ -224,7 +224,7 @@ pub use legacy::{
 };
 pub use paths::{
     config_file_path, credentials_file_path, depends_on_cwd, expand_path, passwd_home, read_file,
-    EnvLookup, HomeLookup,
+    read_regular, EnvLookup, HomeLookup, MAX_FILE_BYTES,
 };
 pub use views::{config_view, credentials_view, merged_view, shlex_split, ProfileFile};
 

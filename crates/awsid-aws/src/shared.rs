@@ -27,6 +27,21 @@ impl Loaded {
         }
     }
 
+    /// A file's bytes as the CLI parses them.
+    pub fn parse(
+        bytes: &[u8],
+        path: &Path,
+        view: fn(&crate::files::RawFile) -> ProfileFile,
+    ) -> Loaded {
+        match crate::files::parse(bytes) {
+            Ok(raw) => Loaded::Parsed(Arc::new(view(&raw))),
+            Err(error) => Loaded::Broken(FileError {
+                path: path.display().to_string(),
+                error,
+            }),
+        }
+    }
+
     /// Reads a file as the CLI does (`view` picks the config or the credentials view).
     pub fn read(path: &Path, view: fn(&crate::files::RawFile) -> ProfileFile) -> Loaded {
         let shown = path.display().to_string();

@@ -2,13 +2,21 @@
 //!
 //! Entries are keyed by fingerprint and hold only what STS answered (account, ARN, user id,
 //! expiry) or the error it gave: never a credential. Concurrent misses of one fingerprint
-//! share one resolution: the first starts it, the others wait on the same channel.
+//! share one resolution: the first starts it (and holds a [`Flight`]), the others wait on the
+//! same channel. A [`Flight`] dropped without an outcome (its task panicked or was cancelled)
+//! still clears the in-flight mark and wakes the waiters with a failure, so a fingerprint is
+//! never "in flight" for ever.
+//!
+//! Freshness is checked against both clocks: the monotonic one (immune to clock changes) and
+//! the wall clock (which keeps running while a laptop is suspended, when the monotonic clock
+//! stops), so an answer past its time after a suspend is never served as fresh.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
-use awsid_proto::msg::ResolveOutcome;
+use awsid_proto::msg::{Failure, FailureKind, ResolveOutcome};
 use tokio::sync::watch;
 
 use crate::fingerprint::Fingerprint;
@@ -22,8 +30,16 @@ pub type Waiter = watch::Receiver<Option<Outcome>>;
 struct Entry {
     outcome: Outcome,
     fresh_until: Instant,
+    /// The same limit on the wall clock (see the module doc).
+    wall_until: SystemTime,
     /// The identity this same fingerprint had before a failed refresh (shown stale).
     previous: Option<Outcome>,
+}
+
+impl Entry {
+    fn fresh(&self, now: Instant, wall: SystemTime) -> bool {
+        now < self.fresh_until && wall < self.wall_until
+    }
 }
 
 /// A cached answer, fresh or not.
@@ -34,92 +50,208 @@ pub struct Found {
     pub previous: Option<Outcome>,
 }
 
+/// What waiters may learn about a resolution in flight.
+#[derive(Debug)]
+pub struct JobInfo {
+    /// The STS endpoint the lookup talks to, as far as the daemon can tell (for messages).
+    pub endpoint: String,
+    running: AtomicBool,
+}
+
+impl JobInfo {
+    pub fn new(endpoint: String) -> JobInfo {
+        JobInfo {
+            endpoint,
+            running: AtomicBool::new(false),
+        }
+    }
+
+    /// The resolver child has started (it is no longer queued).
+    pub fn set_running(&self) {
+        self.running.store(true, Ordering::Relaxed);
+    }
+
+    pub fn running(&self) -> bool {
+        self.running.load(Ordering::Relaxed)
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     entries: HashMap<Fingerprint, Entry>,
-    in_flight: HashMap<Fingerprint, Waiter>,
+    in_flight: HashMap<Fingerprint, (Waiter, Arc<JobInfo>)>,
 }
 
 #[derive(Default)]
 pub struct Cache {
-    inner: Mutex<Inner>,
+    inner: Arc<Mutex<Inner>>,
 }
 
 /// What a caller must do after [`Cache::join`].
 pub enum Joined {
     /// Someone else resolves it: wait on this.
-    Wait(Waiter),
-    /// The caller resolves it and must call [`Cache::complete`] (or [`Cache::abandon`]).
-    Start(watch::Sender<Option<Outcome>>, Waiter),
+    Wait(Waiter, Arc<JobInfo>),
+    /// The caller resolves it and ends the [`Flight`] with an outcome (dropping it counts as
+    /// an abandoned lookup).
+    Start(Flight, Waiter),
 }
+
+fn lock(inner: &Mutex<Inner>) -> std::sync::MutexGuard<'_, Inner> {
+    inner.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The right and duty to end one resolution in flight.
+pub struct Flight {
+    inner: Arc<Mutex<Inner>>,
+    fp: Fingerprint,
+    tx: Option<watch::Sender<Option<Outcome>>>,
+    info: Arc<JobInfo>,
+}
+
+impl Flight {
+    pub fn info(&self) -> &Arc<JobInfo> {
+        &self.info
+    }
+
+    /// Clients still waiting for this outcome (the cache's own receiver not counted).
+    pub fn waiters(&self) -> usize {
+        self.tx
+            .as_ref()
+            .map_or(0, |tx| tx.receiver_count().saturating_sub(1))
+    }
+
+    /// Removes the in-flight mark (if it is still ours) and returns the sender.
+    fn take(&mut self, inner: &mut Inner) -> Option<watch::Sender<Option<Outcome>>> {
+        let tx = self.tx.take()?;
+        if inner
+            .in_flight
+            .get(&self.fp)
+            .is_some_and(|(_, info)| Arc::ptr_eq(info, &self.info))
+        {
+            inner.in_flight.remove(&self.fp);
+        }
+        Some(tx)
+    }
+
+    /// Stores the outcome, fresh for `ttl`, and wakes the waiters.
+    pub fn complete(mut self, outcome: Outcome, ttl: Duration) {
+        let now = Instant::now();
+        // A ttl the clocks cannot represent is as good as "for ever", which no ttl is: cap it.
+        let ttl = ttl.min(MAX_TTL);
+        let fresh_until = now.checked_add(ttl).unwrap_or(now);
+        let wall_until = SystemTime::now()
+            .checked_add(ttl)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let inner_arc = self.inner.clone();
+        let mut inner = lock(&inner_arc);
+        let Some(tx) = self.take(&mut inner) else {
+            return;
+        };
+        let fp = self.fp;
+        if inner.entries.len() >= MAX_ENTRIES && !inner.entries.contains_key(&fp) {
+            evict(&mut inner.entries, now);
+        }
+        // A failure keeps the identity it replaces (or that one's predecessor) at hand.
+        let previous = match &*outcome {
+            ResolveOutcome::Identity(_) => None,
+            ResolveOutcome::Failure(_) => inner.entries.get(&fp).and_then(|e| match &*e.outcome {
+                ResolveOutcome::Identity(_) => Some(e.outcome.clone()),
+                ResolveOutcome::Failure(_) => e.previous.clone(),
+            }),
+        };
+        inner.entries.insert(
+            fp,
+            Entry {
+                outcome: outcome.clone(),
+                fresh_until,
+                wall_until,
+                previous,
+            },
+        );
+        drop(inner);
+        let _ = tx.send(Some(outcome));
+    }
+
+    /// Ends the flight without caching anything; the waiters get `outcome`.
+    pub fn abandon(mut self, outcome: Outcome) {
+        let inner_arc = self.inner.clone();
+        let tx = self.take(&mut lock(&inner_arc));
+        if let Some(tx) = tx {
+            let _ = tx.send(Some(outcome));
+        }
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        if self.tx.is_none() {
+            return;
+        }
+        let inner_arc = self.inner.clone();
+        let tx = self.take(&mut lock(&inner_arc));
+        if let Some(tx) = tx {
+            tracing::warn!("a lookup ended without an outcome (its task failed)");
+            let _ = tx.send(Some(Arc::new(ResolveOutcome::Failure(Failure {
+                kind: FailureKind::Other,
+                code: None,
+                message: "awsid: the lookup was abandoned (see the daemon's log)".into(),
+            }))));
+        }
+    }
+}
+
+/// No answer is trusted longer than this, whatever the configuration says.
+pub const MAX_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl Cache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.inner)
     }
 
     /// A fresh answer for this fingerprint, if any.
     pub fn get(&self, fp: &Fingerprint, now: Instant) -> Option<Outcome> {
         let inner = self.lock();
         let entry = inner.entries.get(fp)?;
-        (now < entry.fresh_until).then(|| entry.outcome.clone())
+        entry
+            .fresh(now, SystemTime::now())
+            .then(|| entry.outcome.clone())
     }
 
     /// Any cached answer for this fingerprint, fresh or stale.
     pub fn lookup(&self, fp: &Fingerprint, now: Instant) -> Option<Found> {
+        self.lookup_at(fp, now, SystemTime::now())
+    }
+
+    fn lookup_at(&self, fp: &Fingerprint, now: Instant, wall: SystemTime) -> Option<Found> {
         let inner = self.lock();
         let entry = inner.entries.get(fp)?;
         Some(Found {
             outcome: entry.outcome.clone(),
             fresh_until: entry.fresh_until,
-            fresh: now < entry.fresh_until,
+            fresh: entry.fresh(now, wall),
             previous: entry.previous.clone(),
         })
     }
 
-    /// Joins the resolution in flight for `fp`, or registers the caller as its resolver.
-    pub fn join(&self, fp: &Fingerprint) -> Joined {
+    /// Joins the resolution in flight for `fp`, or registers the caller as its resolver
+    /// (`info` describes the new resolution; it is only called then).
+    pub fn join(&self, fp: &Fingerprint, info: impl FnOnce() -> JobInfo) -> Joined {
         let mut inner = self.lock();
-        if let Some(rx) = inner.in_flight.get(fp) {
-            return Joined::Wait(rx.clone());
+        if let Some((rx, info)) = inner.in_flight.get(fp) {
+            return Joined::Wait(rx.clone(), info.clone());
         }
         let (tx, rx) = watch::channel(None);
-        inner.in_flight.insert(*fp, rx.clone());
-        Joined::Start(tx, rx)
-    }
-
-    /// Stores a resolution's outcome and wakes its waiters.
-    pub fn complete(
-        &self,
-        fp: &Fingerprint,
-        tx: watch::Sender<Option<Outcome>>,
-        outcome: Outcome,
-        fresh_until: Instant,
-        now: Instant,
-    ) {
-        let mut inner = self.lock();
-        inner.in_flight.remove(fp);
-        if inner.entries.len() >= MAX_ENTRIES && !inner.entries.contains_key(fp) {
-            evict(&mut inner.entries, now);
-        }
-        // A failure keeps the identity it replaces (or that one's predecessor) at hand.
-        let previous = match &*outcome {
-            ResolveOutcome::Identity(_) => None,
-            ResolveOutcome::Failure(_) => inner.entries.get(fp).and_then(|e| match &*e.outcome {
-                ResolveOutcome::Identity(_) => Some(e.outcome.clone()),
-                ResolveOutcome::Failure(_) => e.previous.clone(),
-            }),
-        };
-        inner.entries.insert(
-            *fp,
-            Entry {
-                outcome: outcome.clone(),
-                fresh_until,
-                previous,
+        let info = Arc::new(info());
+        inner.in_flight.insert(*fp, (rx.clone(), info.clone()));
+        Joined::Start(
+            Flight {
+                inner: self.inner.clone(),
+                fp: *fp,
+                tx: Some(tx),
+                info,
             },
-        );
-        drop(inner);
-        let _ = tx.send(Some(outcome));
+            rx,
+        )
     }
 
     pub fn clear(&self) {
@@ -152,8 +284,6 @@ fn evict(entries: &mut HashMap<Fingerprint, Entry>, now: Instant) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use awsid_proto::msg::{Failure, FailureKind};
-    use std::time::Duration;
 
     fn outcome(msg: &str) -> Outcome {
         Arc::new(ResolveOutcome::Failure(Failure {
@@ -163,18 +293,22 @@ mod tests {
         }))
     }
 
+    fn info() -> JobInfo {
+        JobInfo::new("https://sts.amazonaws.com".into())
+    }
+
     #[test]
     fn second_joiner_waits_on_the_first() {
         let cache = Cache::default();
         let fp = [7u8; 32];
-        let Joined::Start(tx, _) = cache.join(&fp) else {
+        let Joined::Start(flight, _) = cache.join(&fp, info) else {
             panic!("first joiner must start")
         };
-        let Joined::Wait(mut rx) = cache.join(&fp) else {
+        let Joined::Wait(mut rx, _) = cache.join(&fp, info) else {
             panic!("second joiner must wait")
         };
         let now = Instant::now();
-        cache.complete(&fp, tx, outcome("x"), now + Duration::from_secs(5), now);
+        flight.complete(outcome("x"), Duration::from_secs(5));
         assert_eq!(rx.borrow_and_update().as_ref().unwrap(), &outcome("x"));
         assert!(cache.get(&fp, now).is_some());
         assert!(cache.get(&fp, now + Duration::from_secs(6)).is_none());
@@ -184,15 +318,93 @@ mod tests {
     #[test]
     fn cache_is_bounded() {
         let cache = Cache::default();
-        let now = Instant::now();
         for i in 0..(MAX_ENTRIES + 50) {
             let mut fp = [0u8; 32];
             fp[..8].copy_from_slice(&(i as u64).to_le_bytes());
-            let Joined::Start(tx, _) = cache.join(&fp) else {
+            let Joined::Start(flight, _) = cache.join(&fp, info) else {
                 panic!()
             };
-            cache.complete(&fp, tx, outcome("x"), now + Duration::from_secs(60), now);
+            flight.complete(outcome("x"), Duration::from_secs(60));
         }
         assert!(cache.len() <= MAX_ENTRIES);
+    }
+
+    /// A resolver task that panics must not leave its fingerprint in flight for ever (the
+    /// idle exit waits for in-flight lookups, and every later miss would join a dead one).
+    #[test]
+    fn a_panicking_resolver_task_clears_its_in_flight_mark() {
+        let cache = Arc::new(Cache::default());
+        let fp = [9u8; 32];
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let Joined::Start(flight, mut rx) = cache.join(&fp, info) else {
+            panic!()
+        };
+        let task = rt.spawn(async move {
+            let _flight = flight;
+            panic!("a bug in a resolver task");
+        });
+        assert!(rt.block_on(task).is_err());
+        assert_eq!(cache.in_flight(), 0);
+        // Its waiters are told, not left hanging; nothing is cached.
+        let got = rx
+            .borrow_and_update()
+            .clone()
+            .expect("waiters get an outcome");
+        assert!(matches!(&*got, ResolveOutcome::Failure(f) if f.message.contains("abandoned")));
+        assert!(cache.lookup(&fp, Instant::now()).is_none());
+        // The next miss starts a new lookup instead of joining the dead one.
+        assert!(matches!(cache.join(&fp, info), Joined::Start(..)));
+    }
+
+    #[test]
+    fn an_abandoned_flight_caches_nothing() {
+        let cache = Cache::default();
+        let fp = [3u8; 32];
+        let Joined::Start(flight, mut rx) = cache.join(&fp, info) else {
+            panic!()
+        };
+        assert_eq!(flight.waiters(), 1);
+        flight.abandon(outcome("busy"));
+        assert_eq!(rx.borrow_and_update().as_ref().unwrap(), &outcome("busy"));
+        assert_eq!(cache.in_flight(), 0);
+        assert!(cache.lookup(&fp, Instant::now()).is_none());
+    }
+
+    #[test]
+    fn huge_ttls_do_not_overflow_and_are_capped() {
+        let cache = Cache::default();
+        let fp = [4u8; 32];
+        let Joined::Start(flight, _) = cache.join(&fp, info) else {
+            panic!()
+        };
+        flight.complete(outcome("x"), Duration::from_secs(u64::MAX));
+        let now = Instant::now();
+        assert!(cache.get(&fp, now).is_some());
+        assert!(cache
+            .get(&fp, now + MAX_TTL + Duration::from_secs(1))
+            .is_none());
+    }
+
+    /// The monotonic clock stops while a laptop is suspended: the wall clock decides too.
+    #[test]
+    fn freshness_also_ends_on_the_wall_clock() {
+        let cache = Cache::default();
+        let fp = [5u8; 32];
+        let Joined::Start(flight, _) = cache.join(&fp, info) else {
+            panic!()
+        };
+        flight.complete(outcome("x"), Duration::from_secs(60));
+        let now = Instant::now();
+        let wall = SystemTime::now();
+        assert!(cache.lookup_at(&fp, now, wall).unwrap().fresh);
+        // Monotonic time says 1 s passed, the wall clock says an hour (a suspend).
+        let resumed = wall + Duration::from_secs(3600);
+        let found = cache
+            .lookup_at(&fp, now + Duration::from_secs(1), resumed)
+            .unwrap();
+        assert!(!found.fresh);
     }
 }

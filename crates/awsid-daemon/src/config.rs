@@ -47,6 +47,20 @@ pub struct Class {
 pub struct DaemonSection {
     pub idle_timeout_secs: u64,
     pub refresh_secs: u64,
+    pub resolve_timeout_secs: u64,
+}
+
+/// The range each duration of the configuration is clamped to (a value outside it is taken as
+/// the nearest bound, never as an overflow): (min, max).
+pub const IDLE_TIMEOUT_SECS: (u64, u64) = (0, 30 * 24 * 3600);
+pub const REFRESH_SECS: (u64, u64) = (1, 7 * 24 * 3600);
+pub const RESOLVE_TIMEOUT_SECS: (u64, u64) = (1, 300);
+pub const BUDGET_MS: (u32, u32) = (0, 60_000);
+pub const EXPIRES_WITHIN_MINUTES: (u32, u32) = (0, 7 * 24 * 60);
+
+/// The idle timeout in seconds, clamped (also for `AWSID_IDLE_TIMEOUT`).
+pub fn clamp_idle(secs: u64) -> u64 {
+    secs.clamp(IDLE_TIMEOUT_SECS.0, IDLE_TIMEOUT_SECS.1)
 }
 
 /// The same shape with every field optional: what a user file may contain.
@@ -79,6 +93,7 @@ struct UserPrompt {
 struct UserDaemon {
     idle_timeout_secs: Option<u64>,
     refresh_secs: Option<u64>,
+    resolve_timeout_secs: Option<u64>,
 }
 
 impl Config {
@@ -103,10 +118,11 @@ impl Config {
             c.prompt.style = v;
         }
         if let Some(v) = p.budget_ms {
-            c.prompt.budget_ms = v;
+            c.prompt.budget_ms = v.clamp(BUDGET_MS.0, BUDGET_MS.1);
         }
         if let Some(v) = p.expires_within_minutes {
-            c.prompt.expires_within_minutes = v;
+            c.prompt.expires_within_minutes =
+                v.clamp(EXPIRES_WITHIN_MINUTES.0, EXPIRES_WITHIN_MINUTES.1);
         }
         if let Some(v) = p.alias_lookup {
             c.prompt.alias_lookup = v;
@@ -118,11 +134,15 @@ impl Config {
         }
         c.accounts.extend(user.accounts);
         c.classes = user.classes;
-        if let Some(v) = user.daemon.idle_timeout_secs {
-            c.daemon.idle_timeout_secs = v;
+        let d = user.daemon;
+        if let Some(v) = d.idle_timeout_secs {
+            c.daemon.idle_timeout_secs = clamp_idle(v);
         }
-        if let Some(v) = user.daemon.refresh_secs {
-            c.daemon.refresh_secs = v.max(1);
+        if let Some(v) = d.refresh_secs {
+            c.daemon.refresh_secs = v.clamp(REFRESH_SECS.0, REFRESH_SECS.1);
+        }
+        if let Some(v) = d.resolve_timeout_secs {
+            c.daemon.resolve_timeout_secs = v.clamp(RESOLVE_TIMEOUT_SECS.0, RESOLVE_TIMEOUT_SECS.1);
         }
         Ok(c)
     }
@@ -189,8 +209,9 @@ impl Live {
             inner.error = None;
             return inner.config.clone();
         }
-        match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
+        // Never blocking on a FIFO, never reading a device or a huge file.
+        match crate::state::read_regular(path)
+            .and_then(|t| String::from_utf8(t).map_err(|e| e.to_string()))
             .and_then(|t| Config::parse(&t))
         {
             Ok(c) => {
@@ -247,6 +268,26 @@ mod tests {
             .contains("chartreuse"));
         assert!(Config::parse("[prompt]\nformat = \"{nosuchfield}\"\n").is_err());
         assert!(Config::parse("not toml [").is_err());
+    }
+
+    /// Every duration is clamped: `refresh_secs = 9223372036854775807` once made `now + ttl`
+    /// overflow and panic the resolver task.
+    #[test]
+    fn every_duration_is_clamped() {
+        let c = Config::parse(
+            "[daemon]\nrefresh_secs = 9223372036854775807\nidle_timeout_secs = 18446744073709551615\n\
+             resolve_timeout_secs = 0\n[prompt]\nbudget_ms = 4294967295\nexpires_within_minutes = 4294967295\n",
+        )
+        .unwrap();
+        assert_eq!(c.daemon.refresh_secs, REFRESH_SECS.1);
+        assert_eq!(c.daemon.idle_timeout_secs, IDLE_TIMEOUT_SECS.1);
+        assert_eq!(c.daemon.resolve_timeout_secs, RESOLVE_TIMEOUT_SECS.0);
+        assert_eq!(c.prompt.budget_ms, BUDGET_MS.1);
+        assert_eq!(c.prompt.expires_within_minutes, EXPIRES_WITHIN_MINUTES.1);
+        let c =
+            Config::parse("[daemon]\nrefresh_secs = 0\nresolve_timeout_secs = 100000\n").unwrap();
+        assert_eq!(c.daemon.refresh_secs, 1);
+        assert_eq!(c.daemon.resolve_timeout_secs, RESOLVE_TIMEOUT_SECS.1);
     }
 
     #[test]

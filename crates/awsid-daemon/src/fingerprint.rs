@@ -115,7 +115,15 @@ fn file_state(h: &mut blake3::Hasher, path: &Path, now: SystemTime) {
     }
     let racy = meta.modified().map(|m| is_racy(m, now)).unwrap_or(true);
     if racy && meta.is_file() && meta.size() <= MAX_CONTENT_HASH {
-        if let Ok(mut f) = std::fs::File::open(path) {
+        // Non-blocking: a FIFO swapped in since the stat must not block the daemon.
+        use std::os::unix::fs::OpenOptionsExt;
+        let opened = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+            .ok()
+            .filter(|f| f.metadata().is_ok_and(|m| m.is_file()));
+        if let Some(mut f) = opened {
             let mut content = Vec::new();
             if f.by_ref()
                 .take(MAX_CONTENT_HASH)

@@ -110,6 +110,7 @@ fn serve_inner() -> anyhow::Result<()> {
                 .daemon
                 .idle_timeout_secs
         });
+    let idle = config::clamp_idle(idle);
     let idle = (idle > 0).then(|| Duration::from_secs(idle));
     // AWSID_RESOLVER replaces the resolver program (tests that feed the daemon random input
     // use it to make sure nothing random ever reaches the network).
@@ -132,7 +133,11 @@ fn serve_inner() -> anyhow::Result<()> {
         );
         let d = state::Daemon::new(socket.clone(), exe);
         let result = server::run(d, listener, idle).await;
-        let _ = std::fs::remove_file(&pidfile);
+        // Only our own pid file: another daemon may have replaced this one.
+        let ours = format!("{}\n", std::process::id());
+        if std::fs::read_to_string(&pidfile).is_ok_and(|p| p == ours) {
+            let _ = std::fs::remove_file(&pidfile);
+        }
         result?;
         anyhow::Ok(())
     })?;

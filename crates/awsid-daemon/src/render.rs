@@ -6,8 +6,55 @@
 //! when the table is wider than the terminal; 80 columns when stdout is not a terminal).
 //! Errors: the CLI's sentence on stderr (after a blank line, except "no credentials"), with
 //! CLI v2 exit codes.
+//!
+//! Nothing that reaches a terminal carries a control character: an identity holding one is
+//! refused when the resolver hands it over (`resolve::vet`), and every other text shown here or
+//! in a prompt (error messages, profile and region names, config text) goes through
+//! [`sanitize`], which replaces C0/C1 controls, DEL and the bidirectional overrides with U+FFFD.
+
+use std::borrow::Cow;
 
 use awsid_proto::msg::{Failure, FailureKind, Identity, ResolveOutcome, WhoamiReply};
+
+/// Shown in place of a control character.
+pub const REPLACEMENT: char = '\u{FFFD}';
+
+/// A character that must never reach a terminal from data: C0 and C1 controls, DEL, and the
+/// bidirectional marks and overrides (which can make `prod` read as `dorp`).
+pub fn is_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(is_control)
+}
+
+/// `s` with every control character replaced by U+FFFD.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if has_control(s) {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if is_control(c) { REPLACEMENT } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Like [`sanitize`], keeping line breaks and tabs (for multi-line messages on stderr).
+pub fn sanitize_message(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if is_control(c) && c != '\n' && c != '\t' {
+                REPLACEMENT
+            } else {
+                c
+            }
+        })
+        .collect()
+}
 
 /// CLI v2 exit codes.
 pub const EXIT_SYNTAX: u8 = 252;
@@ -50,6 +97,7 @@ pub fn failure(f: &Failure) -> WhoamiReply {
             (f.message.clone(), EXIT_OTHER)
         }
     };
+    let message = sanitize_message(&message);
     // The CLI prints "no credentials" bare and every other exception after a blank line.
     let stderr = if f.kind == FailureKind::NoCredentials {
         format!("{message}\n")
@@ -94,11 +142,17 @@ fn syntax_error(message: String) -> WhoamiReply {
 }
 
 fn identity(id: &Identity, fmt: &Format<'_>) -> WhoamiReply {
+    // Vetted already (see the module doc); sanitized again so no path can print a control.
+    let (user_id, account, arn) = (
+        sanitize(&id.user_id),
+        sanitize(&id.account),
+        sanitize(&id.arn),
+    );
     // Model order, as the CLI prints JSON.
     let fields = [
-        ("UserId", id.user_id.as_str()),
-        ("Account", id.account.as_str()),
-        ("Arn", id.arn.as_str()),
+        ("UserId", &*user_id),
+        ("Account", &*account),
+        ("Arn", &*arn),
     ];
     let stdout = match fmt.query {
         None => match fmt.output {
@@ -166,7 +220,9 @@ pub fn json_string(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 || is_control(c) => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => out.push(c),
         }
     }

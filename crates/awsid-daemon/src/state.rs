@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
 use awsid_proto::msg::RecentError;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 
 use crate::cache::Cache;
 use crate::fingerprint::{is_racy, Key};
@@ -37,7 +37,8 @@ pub struct Daemon {
     pub stats: Stats,
     /// The executable run as `<exe> resolve` for each resolution.
     pub resolver: PathBuf,
-    pub resolver_limit: Semaphore,
+    /// Schedules the resolver children (fair, bounded, with deadlines).
+    pub scheduler: resolve::Scheduler,
     pub started: Instant,
     pub socket: PathBuf,
     /// The daemon's own HOME, used when a client sends none.
@@ -64,7 +65,7 @@ impl Daemon {
             files: FileCache::default(),
             stats: Stats::default(),
             resolver,
-            resolver_limit: Semaphore::new(resolve::MAX_CONCURRENT),
+            scheduler: resolve::Scheduler::default(),
             started: Instant::now(),
             socket,
             home: std::env::var_os("HOME").map(PathBuf::from),
@@ -153,6 +154,11 @@ impl Daemon {
 type StatKey = (u64, u64, u64, i64, i64, i64, i64);
 
 /// Parsed AWS files, re-read when their stat identity changes (and always while "racy").
+///
+/// Whatever a client names, reading never blocks the daemon: a FIFO, a device, a socket or a
+/// directory is refused without being opened for reading (the open itself is non-blocking and
+/// the opened file is checked again), and a file above [`MAX_FILE_BYTES`] is refused before it
+/// is read. A refused file counts as empty here; [`check_file`] words the refusal.
 #[derive(Default)]
 pub struct FileCache {
     inner: Mutex<HashMap<(PathBuf, bool), (StatKey, Loaded)>>,
@@ -160,6 +166,68 @@ pub struct FileCache {
 
 /// Distinct files remembered; clients naming many different files just cost re-reads.
 const MAX_FILES: usize = 64;
+/// The largest AWS config or credentials file read (the CLI has no limit; 16 MiB is far
+/// beyond any real file with thousands of profiles).
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Why a named file is not read.
+pub fn check_file(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(meta) => check_meta(path, &meta),
+        Err(_) => Ok(()), // missing: an empty file, as in the CLI
+    }
+}
+
+fn check_meta(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    let what = if t.is_file() {
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(format!(
+                "awsid: refusing to read {}: {} bytes, more than the {} MiB an AWS config file may have",
+                path.display(),
+                meta.len(),
+                MAX_FILE_BYTES >> 20
+            ));
+        }
+        return Ok(());
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    };
+    Err(format!(
+        "awsid: refusing to read {}: it is {what}, not a regular file",
+        crate::render::sanitize(&path.display().to_string())
+    ))
+}
+
+/// Reads a regular file of at most [`MAX_FILE_BYTES`] without ever blocking on a FIFO or a
+/// device (even one swapped in after the caller's stat).
+pub fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    check_meta(path, &meta)?;
+    let mut text = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES)
+        .read_to_end(&mut text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(text)
+}
 
 impl FileCache {
     /// The two shared files, as the chain reads them.
@@ -174,19 +242,17 @@ impl FileCache {
     }
 
     fn load(&self, path: &Path, is_config: bool, now: SystemTime) -> Loaded {
-        let parse = |path: &Path| {
-            Loaded::read(
-                path,
-                if is_config {
-                    config_view
-                } else {
-                    credentials_view
-                },
-            )
+        let view = if is_config {
+            config_view
+        } else {
+            credentials_view
         };
         let Ok(meta) = std::fs::metadata(path) else {
-            return parse(path);
+            return Loaded::Absent; // not a file: an empty one to the CLI
         };
+        if check_meta(path, &meta).is_err() {
+            return Loaded::Absent; // refused (the request is answered with why, see handler)
+        }
         let key: StatKey = (
             meta.dev(),
             meta.ino(),
@@ -206,7 +272,11 @@ impl FileCache {
                 }
             }
         }
-        let parsed = parse(path);
+        let parsed = match read_regular(path) {
+            Ok(bytes) => Loaded::parse(&bytes, path, view),
+            // Unreadable: an empty file to the CLI (configparser skips it).
+            Err(_) => Loaded::Parsed(Arc::default()),
+        };
         if !racy {
             let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             if inner.len() >= MAX_FILES {

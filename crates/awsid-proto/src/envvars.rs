@@ -26,6 +26,9 @@ const EXACT: &[&[u8]] = &[
     b"BOTO_CONFIG",
     // The CLI verifies TLS with it when no ca_bundle is set.
     b"REQUESTS_CA_BUNDLE",
+    // AWSUME_EXPIRATION is local time in the shell's zone: two shells that differ only in TZ
+    // have different expiries.
+    b"TZ",
 ];
 
 /// Variables holding a file path. A relative one means "relative to the shell's working

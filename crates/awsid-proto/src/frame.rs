@@ -1,7 +1,8 @@
 //! Frames: `magic (4) | protocol version (u16 LE) | payload length (u32 LE) | payload`.
 //!
-//! The length is checked against [`MAX_FRAME`] before anything is allocated, so a peer cannot
-//! make either side reserve memory by announcing a large frame.
+//! The length is checked against [`MAX_FRAME`] before anything is allocated, and a payload's
+//! buffer grows only as its bytes arrive ([`read_payload`]), so a peer cannot make either side
+//! reserve memory by announcing a large frame it does not send.
 
 use std::io::{self, Read, Write};
 
@@ -11,9 +12,21 @@ use crate::PROTOCOL_VERSION;
 pub const MAGIC: [u8; 4] = *b"AWID";
 /// Size of the fixed header.
 pub const HEADER_LEN: usize = 10;
-/// Largest payload accepted. A request carrying a whole environment must fit; anything bigger
-/// is refused before allocation.
-pub const MAX_FRAME: u32 = 256 * 1024;
+/// Largest payload accepted. A request carrying a whole environment must fit: shells from
+/// `nix develop` or CI runners carry megabytes (4 MiB is tested); anything bigger is refused
+/// from the header alone.
+pub const MAX_FRAME: u32 = 16 * 1024 * 1024;
+
+/// Reads a payload of `len` bytes (already checked against [`MAX_FRAME`]), growing the buffer
+/// as the bytes arrive rather than allocating `len` up front.
+pub fn read_payload(r: &mut impl Read, len: u32) -> io::Result<Vec<u8>> {
+    let mut payload = Vec::with_capacity((len as usize).min(64 * 1024));
+    r.take(u64::from(len)).read_to_end(&mut payload)?;
+    if payload.len() != len as usize {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(payload)
+}
 
 /// A decoded frame header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,9 +120,7 @@ pub fn read_frame(r: &mut impl Read) -> io::Result<Vec<u8>> {
     let mut h = [0u8; HEADER_LEN];
     r.read_exact(&mut h)?;
     let header = check_header(&h)?;
-    let mut payload = vec![0u8; header.len as usize];
-    r.read_exact(&mut payload)?;
-    Ok(payload)
+    read_payload(r, header.len)
 }
 
 #[cfg(test)]
@@ -149,6 +160,20 @@ mod tests {
         );
         // parse_header still reads it, so a client can tell "other version" from garbage.
         assert_eq!(parse_header(&h).unwrap().version, PROTOCOL_VERSION + 1);
+    }
+
+    #[test]
+    fn a_large_announced_payload_is_not_allocated_before_it_arrives() {
+        let mut buf = encode_header(0).to_vec();
+        buf[6..].copy_from_slice(&MAX_FRAME.to_le_bytes());
+        buf.extend_from_slice(b"only this");
+        let err = read_frame(&mut buf.as_slice()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        // A 4 MiB payload goes through.
+        let big = vec![7u8; 4 << 20];
+        let mut framed = Vec::new();
+        write_frame(&mut framed, &big).unwrap();
+        assert_eq!(read_frame(&mut framed.as_slice()).unwrap(), big);
     }
 
     #[test]

@@ -154,8 +154,7 @@ pub fn read_answer(r: &mut impl std::io::Read) -> std::io::Result<Answer> {
             header.version
         )));
     }
-    let mut payload = vec![0u8; header.len as usize];
-    r.read_exact(&mut payload)?;
+    let payload = frame::read_payload(r, header.len)?;
     let resp: Response = crate::codec::decode(&payload).map_err(|e| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,

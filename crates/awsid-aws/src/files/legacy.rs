@@ -95,7 +95,7 @@ pub fn read_key_val_file(path: &str, cwd: &Path) -> Result<BTreeMap<String, Stri
     if path.is_empty() {
         return Err(not_found());
     }
-    let bytes = std::fs::read(cwd.join(path)).map_err(|_| not_found())?;
+    let bytes = super::read_regular(&cwd.join(path)).map_err(|_| not_found())?;
     parse_key_val(&bytes)
 }
 

@@ -13,7 +13,7 @@ pub fn read_file(path: &str, cwd: &Path) -> Result<FileState, FileError> {
     if path.is_empty() || !std::fs::metadata(&p).map(|m| m.is_file()).unwrap_or(false) {
         return Ok(FileState::NotFound);
     }
-    let Ok(bytes) = std::fs::read(&p) else {
+    let Ok(bytes) = read_regular(&p) else {
         return Ok(FileState::Unreadable);
     };
     parse(&bytes)
@@ -22,6 +22,31 @@ pub fn read_file(path: &str, cwd: &Path) -> Result<FileState, FileError> {
             path: path.to_string(),
             error,
         })
+}
+
+/// The largest file read (no real AWS file comes near; a bigger one is refused).
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads a regular file without ever blocking on a FIFO or a device, even one swapped in
+/// after a caller's `stat`: the open is non-blocking and the opened file is checked again.
+/// Files above [`MAX_FILE_BYTES`] are refused.
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Error::new(ErrorKind::InvalidInput, "too big"));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Whether an expanded path is relative, so that the file read depends on

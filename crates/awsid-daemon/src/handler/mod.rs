@@ -5,12 +5,13 @@ pub mod plan;
 mod prompt;
 mod whoami;
 
+use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use awsid_proto::msg::{Env, Failure, Reply, Request, ResolveOutcome, Status};
 
-use crate::cache::{Joined, Outcome, Waiter};
+use crate::cache::{JobInfo, Joined, Outcome, Waiter};
 use crate::fingerprint::Fingerprint;
 use crate::resolve;
 use crate::state::{Daemon, Stats};
@@ -27,8 +28,18 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 /// out of it; the caller wipes what is left.
 pub async fn handle(d: &Arc<Daemon>, req: &mut Request) -> Reply {
     match req {
-        Request::Whoami(w) => whoami::whoami(d, w).await,
-        Request::Prompt(p) => prompt::prompt(d, p).await,
+        Request::Whoami(w) => match refused_file(&w.env, w.cwd.as_deref()) {
+            Some(message) => Reply::Whoami(crate::render::failure(&Failure {
+                kind: awsid_proto::msg::FailureKind::Credentials,
+                code: None,
+                message,
+            })),
+            None => whoami::whoami(d, w).await,
+        },
+        Request::Prompt(p) => match refused_file(&p.env, p.cwd.as_deref()) {
+            Some(_) => failed_prompt(d, p.shell),
+            None => prompt::prompt(d, p).await,
+        },
         Request::Status => Reply::Status(status(d)),
         Request::Flush => {
             d.cache.clear();
@@ -37,6 +48,55 @@ pub async fn handle(d: &Arc<Daemon>, req: &mut Request) -> Reply {
         }
         Request::Shutdown => Reply::Done,
     }
+}
+
+/// A prompt marked as failed (`!error`), not settled.
+fn failed_prompt(d: &Daemon, shell: awsid_proto::msg::Shell) -> Reply {
+    let cfg = d.config.current();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    let state = crate::prompt::State::Failed;
+    let facts = crate::prompt::Facts::default();
+    Reply::Prompt(awsid_proto::msg::PromptReply {
+        segment: crate::prompt::segment(&cfg, shell, &state, None, &facts, now),
+        settled: false,
+        valid_for_secs: 0,
+        watch: Vec::new(),
+    })
+}
+
+/// The answer to a shell in another mount namespace than the daemon's (`unshare -m`,
+/// bubblewrap, a container sharing the runtime directory): its files are not the ones the
+/// daemon sees, so it gets a marked state, never an identity (None: a request that does not
+/// depend on files, served as usual).
+pub fn other_namespace(d: &Daemon, req: &Request) -> Option<Reply> {
+    match req {
+        Request::Whoami(_) => Some(Reply::Whoami(crate::render::failure(&Failure {
+            kind: awsid_proto::msg::FailureKind::Other,
+            code: None,
+            message: "awsid: this shell is in another mount namespace than awsidd, which cannot \
+                      see its files; run a daemon inside it (set AWSID_RUNTIME_DIR to a directory \
+                      of its own)"
+                .into(),
+        }))),
+        Request::Prompt(p) => Some(failed_prompt(d, p.shell)),
+        _ => None,
+    }
+}
+
+/// The config or credentials file a client names, if the daemon refuses to read it (a FIFO, a
+/// device, a directory, too big): such a request is answered with that error at once, and no
+/// lookup starts (its child would block on the same file).
+fn refused_file(env: &Env, cwd: Option<&[u8]>) -> Option<String> {
+    let vars = awsid_aws::select::Vars::from_env(env);
+    let cwd = cwd.map(|c| std::path::PathBuf::from(std::ffi::OsStr::from_bytes(c)));
+    let (config, credentials) = awsid_aws::select::shared_files(&vars, cwd.as_deref());
+    config
+        .into_iter()
+        .chain(credentials)
+        .find_map(|p| crate::state::check_file(&p).err())
 }
 
 fn status(d: &Daemon) -> Status {
@@ -72,23 +132,89 @@ fn resolution(
     profile_override: Option<&str>,
     opaque: bool,
 ) -> Waiter {
-    match d.cache.join(&fp) {
-        Joined::Wait(rx) => rx,
-        Joined::Start(tx, rx) => {
+    resolution_with(d, fp, env, cwd, profile_override, opaque, None).0
+}
+
+/// [`resolution`], also returning what a waiter may tell about it (its endpoint, whether it
+/// still waits for a slot). `region` is the plan's, for naming the endpoint.
+fn resolution_with(
+    d: &Arc<Daemon>,
+    fp: Fingerprint,
+    env: Env,
+    cwd: Option<Vec<u8>>,
+    profile_override: Option<&str>,
+    opaque: bool,
+    region: Option<&str>,
+) -> (Waiter, Arc<JobInfo>) {
+    let region = region.map(str::to_string).or_else(|| {
+        ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|n| {
+            env.iter()
+                .find(|(k, v)| k == n.as_bytes() && !v.is_empty())
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        })
+    });
+    // Container credentials are a source awsid cannot watch, whatever else the plan says:
+    // bounded like the others (a shorter life than needed costs a lookup, never a wrong answer).
+    let opaque = opaque || container_credentials(&env);
+    let endpoint = || JobInfo::new(resolve::endpoint(&env, region.as_deref()));
+    match d.cache.join(&fp, endpoint) {
+        Joined::Wait(rx, info) => (rx, info),
+        Joined::Start(flight, rx) => {
+            let info = flight.info().clone();
             let mut args = Vec::new();
             if let Some(p) = profile_override.filter(|p| !p.is_empty()) {
                 args.push("--profile".to_string());
                 args.push(p.to_string());
             }
-            if d.config.current().prompt.alias_lookup {
+            let cfg = d.config.current();
+            if cfg.prompt.alias_lookup {
                 args.push("--alias".to_string());
                 args.push("--alias-skip".to_string());
                 args.push(d.alias_known().join(","));
             }
+            let deadline = Duration::from_secs(cfg.daemon.resolve_timeout_secs);
             let d = d.clone();
             tokio::spawn(async move {
-                Stats::bump(&d.stats.sts_calls);
-                let outcome = resolve::run(&d.resolver, env, cwd, &args, &d.resolver_limit).await;
+                // `flight` ends the lookup whatever happens to this task: dropped by a panic, it
+                // still clears the in-flight mark and wakes the waiters.
+                let job = resolve::Job {
+                    exe: &d.resolver,
+                    env,
+                    cwd,
+                    args: &args,
+                    deadline,
+                    endpoint: &flight.info().endpoint,
+                };
+                let ran = d
+                    .scheduler
+                    .run(
+                        job,
+                        || flight.waiters() > 0,
+                        || {
+                            Stats::bump(&d.stats.sts_calls);
+                            flight.info().set_running();
+                        },
+                    )
+                    .await;
+                let outcome = match ran {
+                    resolve::Ran::Done(outcome) => outcome,
+                    resolve::Ran::Refused(outcome) => {
+                        if let ResolveOutcome::Failure(f) = &outcome {
+                            d.record_error(describe_failure(f));
+                        }
+                        flight.abandon(Arc::new(outcome));
+                        return;
+                    }
+                    resolve::Ran::Dropped => {
+                        tracing::debug!("dropped a queued lookup nobody waited for");
+                        flight.abandon(Arc::new(ResolveOutcome::Failure(Failure {
+                            kind: awsid_proto::msg::FailureKind::Timeout,
+                            code: None,
+                            message: "awsid: the lookup waited too long for its turn".into(),
+                        })));
+                        return;
+                    }
+                };
                 if let ResolveOutcome::Identity(id) = &outcome {
                     d.remember_alias(&id.account, id.alias.clone());
                 }
@@ -98,14 +224,22 @@ fn resolution(
                 } else {
                     tracing::debug!("resolved a new fingerprint");
                 }
-                let now = Instant::now();
                 let refresh = Duration::from_secs(d.config.current().daemon.refresh_secs);
-                let until = now + ttl(&outcome, opaque, refresh, SystemTime::now());
-                d.cache.complete(&fp, tx, Arc::new(outcome), until, now);
+                let ttl = ttl(&outcome, opaque, refresh, SystemTime::now());
+                flight.complete(Arc::new(outcome), ttl);
             });
-            rx
+            (rx, info)
         }
     }
+}
+
+/// Whether the environment names container credentials (`AWS_CONTAINER_CREDENTIALS_*_URI`).
+fn container_credentials(env: &Env) -> bool {
+    env.iter().any(|(k, v)| {
+        !v.is_empty()
+            && (k == b"AWS_CONTAINER_CREDENTIALS_FULL_URI"
+                || k == b"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    })
 }
 
 /// A failure as the recent-errors list keeps it (see [`render::safe_summary`]).
@@ -137,7 +271,7 @@ fn ttl(outcome: &ResolveOutcome, opaque: bool, refresh: Duration, now: SystemTim
             match id.expires_unix {
                 Some(exp) => {
                     let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
-                    let left = (exp - now).max(0) as u64;
+                    let left = exp.saturating_sub(now).max(0) as u64;
                     base.min(Duration::from_secs(left).saturating_sub(EXPIRY_MARGIN))
                 }
                 None => base,

@@ -56,22 +56,34 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
         return Reply::NeedEnv;
     }
     let timeout = Duration::from_millis(u64::from(req.timeout_ms.max(1)));
-    let rx = super::resolution(
+    let (rx, job) = super::resolution_with(
         d,
         plan.fingerprint,
         std::mem::take(&mut req.env),
         req.cwd.take(),
         req.profile.as_deref(),
         plan.opaque,
+        plan.facts.region.as_deref(),
     );
     match super::wait(rx, timeout).await {
         Some(outcome) => Reply::Whoami(render::whoami(&outcome, &format)),
+        // Say what this lookup waited for: its own endpoint, or its turn behind others.
+        None if job.running() => Reply::Whoami(render::failure(&Failure {
+            kind: FailureKind::Timeout,
+            code: None,
+            message: format!(
+                "awsid: no answer from STS ({}) within {:.1} s (--timeout)",
+                job.endpoint,
+                timeout.as_secs_f64()
+            ),
+        })),
         None => Reply::Whoami(render::failure(&Failure {
             kind: FailureKind::Timeout,
             code: None,
             message: format!(
-                "awsid: no answer from STS within {:.1} s (--timeout)",
-                timeout.as_secs_f64()
+                "awsid: the lookup did not start within {:.1} s (--timeout): the daemon is busy with {} other lookups",
+                timeout.as_secs_f64(),
+                d.scheduler.queued()
             ),
         })),
     }

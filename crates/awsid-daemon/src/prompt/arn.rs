@@ -93,7 +93,9 @@ pub fn account_from_access_key(key: &str) -> Option<String> {
     // The first 48 bits of the decoded body; the account sits in bits 7..47.
     let first48 = (bits >> (n - 48)) as u64;
     let account = (first48 & 0x7fff_ffff_ff80) >> 7;
-    Some(format!("{account:012}"))
+    // Account ids have 12 digits; a key that decodes to more is not a real one (found by
+    // fuzzing: such keys gave 13-digit "hints").
+    (account <= 999_999_999_999).then(|| format!("{account:012}"))
 }
 
 #[cfg(test)]
@@ -143,5 +145,7 @@ mod tests {
         );
         assert_eq!(account_from_access_key("AKIA"), None);
         assert_eq!(account_from_access_key("XXXXY34FZKBOKMUTVV7A"), None);
+        // Decodes to 13 digits: not a real key.
+        assert_eq!(account_from_access_key("AKIAOSIFODNN7EXAMPLE"), None);
     }
 }

@@ -203,10 +203,13 @@ pub fn segment(
             "symbol" => symbol.clone(),
             _ => String::new(),
         };
-        style::escape(shell, &raw)
+        // Data from STS, the environment or the config never carries a control character to
+        // the terminal (see `render::sanitize`).
+        style::escape(shell, &crate::render::sanitize(&raw))
     };
-    let nodes = template::parse(&cfg.prompt.format)
+    let mut nodes = template::parse(&cfg.prompt.format)
         .unwrap_or_else(|_| template::parse("{state}{account}").expect("fallback parses"));
+    template::sanitize(&mut nodes);
     let text = template::render(&nodes, &value);
     let text = text.trim_end();
     let style = style::Style::parse(&style_spec).unwrap_or_default();

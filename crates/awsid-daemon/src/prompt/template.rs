@@ -29,6 +29,21 @@ pub enum Node {
     Group(Vec<Node>),
 }
 
+/// Replaces control characters in the template's literal text (see `render::sanitize`).
+pub fn sanitize(nodes: &mut [Node]) {
+    for node in nodes {
+        match node {
+            Node::Text(t) => {
+                if crate::render::has_control(t) {
+                    *t = crate::render::sanitize(t).into_owned();
+                }
+            }
+            Node::Group(inner) => sanitize(inner),
+            Node::Field(_) => {}
+        }
+    }
+}
+
 /// Parses a template; unknown fields and unbalanced brackets are errors.
 pub fn parse(format: &str) -> Result<Vec<Node>, String> {
     let mut chars = format.chars().peekable();

@@ -32,6 +32,8 @@ use awsid_proto::msg::{AliasLookup, Env, Failure, FailureKind, Identity, Resolve
 /// What the daemon asks of this child (from its arguments).
 struct Asked {
     profile: Option<String>,
+    /// The daemon kills this child (and its process group) at this deadline.
+    deadline: Option<Duration>,
     /// Look up the account alias (opt-in), unless the account is one of `skip`.
     alias: bool,
     skip: Vec<String>,
@@ -41,6 +43,7 @@ fn asked() -> Asked {
     let args: Vec<String> = std::env::args().skip(2).collect();
     let mut asked = Asked {
         profile: None,
+        deadline: None,
         alias: false,
         skip: Vec::new(),
     };
@@ -54,6 +57,12 @@ fn asked() -> Asked {
                 }
             }
             "--profile" => asked.profile = it.next().cloned(),
+            "--deadline-ms" => {
+                asked.deadline = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .map(Duration::from_millis)
+            }
             _ => {}
         }
     }
@@ -137,6 +146,8 @@ struct Ctx {
     cwd: PathBuf,
     /// The SDK's configuration for the calls (region, endpoint, HTTP client; no credentials).
     sdk: SdkConfig,
+    /// How long a credential_process may run.
+    process_timeout: Duration,
 }
 
 async fn resolve(asked: Asked) -> ResolveOutcome {
@@ -162,6 +173,13 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
         Ok(sdk) => sdk,
         Err(f) => return ResolveOutcome::Failure(f),
     };
+    // A credential_process runs in a process group of its own: it must end before the
+    // daemon kills this child's group at the deadline.
+    let process_timeout = asked.deadline.map_or(PROCESS_TIMEOUT, |d| {
+        d.saturating_sub(Duration::from_secs(1))
+            .max(Duration::from_millis(500))
+            .min(PROCESS_TIMEOUT)
+    });
     let ctx = Ctx {
         vars,
         env,
@@ -169,6 +187,7 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
         home,
         cwd,
         sdk,
+        process_timeout,
     };
     let creds = match credentials_of(&source, &ctx).await {
         Ok(c) => c,
@@ -470,7 +489,7 @@ fn static_keys(
     ))
 }
 
-/// How long a credential_process may run before it (and all it started) is killed.
+/// How long a credential_process may run before it (and all it started) is killed, at most.
 const PROCESS_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `credential_process` as botocore runs it: split like a POSIX shell, no shell, in the
@@ -489,7 +508,7 @@ fn run_process(command: &str, ctx: &Ctx) -> Result<Credentials, Failure> {
         cwd: &ctx.cwd,
         env: &env,
         limits: Limits {
-            timeout: PROCESS_TIMEOUT,
+            timeout: ctx.process_timeout,
             ..Limits::default()
         },
     };

@@ -56,11 +56,89 @@ pub fn bind(path: &Path) -> io::Result<Listener> {
         .create_tokio()
 }
 
-/// Accepts until SIGTERM/SIGINT, a Shutdown request, or (if set) `idle` without requests.
-pub async fn run(d: Arc<Daemon>, listener: Listener, idle: Option<Duration>) -> io::Result<()> {
+/// How often the daemon checks that its socket is still its own (and sweeps stamp files).
+const SOCKET_CHECK: Duration = Duration::from_secs(10);
+/// How often stamp files of shells that are gone are removed.
+const STAMP_SWEEP: Duration = Duration::from_secs(600);
+
+/// The identity of the socket file: (dev, inode).
+fn socket_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Whether process `pid` is in another mount namespace than the daemon (false when that
+/// cannot be told, e.g. the peer's pid is not visible from here).
+fn other_mount_namespace(pid: u32) -> bool {
+    if pid == 0 {
+        return false;
+    }
+    let theirs = std::fs::read_link(format!("/proc/{pid}/ns/mnt"));
+    let ours = std::fs::read_link("/proc/self/ns/mnt");
+    matches!((theirs, ours), (Ok(t), Ok(o)) if t != o)
+}
+
+/// Tells `lost` when the socket file is no longer the one bound now; sweeps the stamp files
+/// of shells that are gone meanwhile.
+async fn watch_socket(socket: std::path::PathBuf, lost: tokio::sync::oneshot::Sender<()>) {
+    let bound = socket_id(&socket);
+    let stamps = runtime::stamp_dir();
+    let mut last_sweep: Option<std::time::Instant> = None;
+    loop {
+        if last_sweep.is_none_or(|t| t.elapsed() >= STAMP_SWEEP) {
+            last_sweep = Some(std::time::Instant::now());
+            let removed = sweep_stamps(&stamps);
+            if removed > 0 {
+                tracing::debug!(removed, "removed the stamp files of shells that are gone");
+            }
+        }
+        tokio::time::sleep(SOCKET_CHECK).await;
+        if socket_id(&socket) != bound {
+            let _ = lost.send(());
+            return;
+        }
+    }
+}
+
+/// Removes the stamp files (one per shell pid, see `runtime::touch_stamp`) of shells that no
+/// longer exist. A shell in another pid namespace may lose its stamp: it then just asks again.
+pub fn sweep_stamps(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<libc::pid_t>().ok())
+            .filter(|p| *p > 0)
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Accepts until SIGTERM/SIGINT, a Shutdown request, (if set) `idle` without requests, or the
+/// socket being removed or replaced (its directory removed at logout, another daemon bound in
+/// its place): a daemon nobody can reach any more exits instead of running for ever.
+pub async fn run(d: Arc<Daemon>, mut listener: Listener, idle: Option<Duration>) -> io::Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    // A task of its own watches the socket (and sweeps stamps), so that the accept loop below
+    // only wakes for connections.
+    let (lost_tx, mut lost_rx) = tokio::sync::oneshot::channel::<()>();
+    let watcher = tokio::spawn(watch_socket(d.socket.clone(), lost_tx));
     loop {
         let idle_deadline = idle.map(|t| tokio::time::Instant::from_std(d.last_activity() + t));
         let idle_sleep = async {
@@ -94,6 +172,12 @@ pub async fn run(d: Arc<Daemon>, listener: Listener, idle: Option<Duration>) -> 
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
             _ = d.shutdown.notified() => { tracing::info!("shutdown requested"); break; }
+            Ok(()) = &mut lost_rx => {
+                tracing::info!(socket = %d.socket.display(), "the socket was removed or replaced: shutting down");
+                // It is not ours any more: leave whatever is there now alone.
+                listener.do_not_reclaim_name_on_drop();
+                break;
+            }
             _ = idle_sleep => {
                 let busy = connections.available_permits() < MAX_CONNECTIONS || d.cache.in_flight() > 0;
                 if busy {
@@ -105,6 +189,7 @@ pub async fn run(d: Arc<Daemon>, listener: Listener, idle: Option<Duration>) -> 
             }
         }
     }
+    watcher.abort();
     Ok(())
 }
 
@@ -127,15 +212,22 @@ pub(crate) async fn refuse(d: &Daemon, stream: &mut Stream, why: String) {
 /// Serves one connection: any number of request/reply exchanges.
 async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
     let me = runtime::euid();
-    match stream.peer_creds().map(|c| c.euid()) {
-        Ok(Some(uid)) if uid == me => {}
+    let creds = stream.peer_creds().ok();
+    match creds.as_ref().map(|c| c.euid()) {
+        Some(Some(uid)) if uid == me => {}
         other => {
-            let peer = other.ok().flatten();
+            let peer = other.flatten();
             tracing::warn!(peer = ?peer, "refusing a peer of another user");
             d.record_error(format!("refused a connection from uid {peer:?} (not ours)"));
             return;
         }
     }
+    // A shell in another mount namespace sees other files than the daemon: it is never
+    // answered from the daemon's view of them.
+    let elsewhere = creds
+        .as_ref()
+        .and_then(|c| c.pid())
+        .is_some_and(|pid| other_mount_namespace(pid as u32));
     let mut wait = FIRST_FRAME;
     loop {
         let mut h = [0u8; HEADER_LEN];
@@ -144,6 +236,9 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             _ => return, // closed, broken or idle
         }
         if h[..4] == *text::MAGIC {
+            if elsewhere {
+                return; // the hook falls back to `awsid prompt`, which gets the marked state
+            }
             return text::serve(d, stream).await;
         }
         match tokio::time::timeout(FRAME_TIMEOUT, stream.read_exact(&mut h[4..])).await {
@@ -155,11 +250,20 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             Ok(h) => h,
             Err(e) => return refuse(d, &mut stream, e.to_string()).await,
         };
-        let mut payload = vec![0u8; header.len as usize];
-        match tokio::time::timeout(FRAME_TIMEOUT, stream.read_exact(&mut payload)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(_)) => return,
-            Err(_) => return refuse(d, &mut stream, "incomplete frame".into()).await,
+        // The buffer grows as the bytes arrive: an announced length costs nothing by itself.
+        let mut payload = Vec::with_capacity((header.len as usize).min(64 * 1024));
+        let mut limited = (&mut stream).take(u64::from(header.len));
+        let read = limited.read_to_end(&mut payload);
+        match tokio::time::timeout(FRAME_TIMEOUT, read).await {
+            Ok(Ok(n)) if n == header.len as usize => {}
+            Ok(_) => {
+                payload.fill(0);
+                return;
+            }
+            Err(_) => {
+                payload.fill(0);
+                return refuse(d, &mut stream, "incomplete frame".into()).await;
+            }
         }
         let decoded = codec::decode(&payload);
         payload.fill(0); // it may carry secrets
@@ -169,7 +273,13 @@ async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
             Err(e) => return refuse(d, &mut stream, e.to_string()).await,
         };
         let shutdown = matches!(req, Request::Shutdown);
-        let reply = handler::handle(d, &mut req).await;
+        let reply = match elsewhere
+            .then(|| handler::other_namespace(d, &req))
+            .flatten()
+        {
+            Some(reply) => reply,
+            None => handler::handle(d, &mut req).await,
+        };
         if let Request::Whoami(w) = &mut req {
             awsid_proto::msg::wipe(&mut w.env);
         } else if let Request::Prompt(p) = &mut req {

@@ -258,9 +258,8 @@ fn hostile_answers_never_reach_the_terminal() {
     assert!(err.stderr.contains("InvalidClientTokenId"), "{err:?}");
     assert!(!has_control(&err.stderr), "{err:?}");
     // Names from the environment: a profile and a region.
-    let named = vars(&sb, &sts, "AKIAGOOD000000000041")
-        .set("AWS_REGION", "us-east-1\u{1b}[2J")
-        .set("AWSUME_PROFILE", "dev\u{1b}]0;pwned\u{7}");
+    let named =
+        vars(&sb, &sts, "AKIAGOOD000000000041").set("AWSUME_PROFILE", "dev\u{1b}]0;pwned\u{7}");
     let p = sb.awsid(
         &["prompt", "--shell", "plain", "--budget-ms", "8000"],
         &named,
@@ -270,6 +269,14 @@ fn hostile_answers_never_reach_the_terminal() {
         p.stdout.contains("111122223333:akiagood000000000041 dev"),
         "{p:?}"
     );
+    // A region with an escape is not a region to the CLI (botocore refuses it): a marked
+    // error, its text shown without the escape.
+    let p = sb.awsid(
+        &["prompt", "--shell", "plain", "--budget-ms", "8000"],
+        &named.clone().set("AWS_REGION", "us-east-1\u{1b}[2J"),
+    );
+    assert!(!has_control(&p.stdout), "{p:?}");
+    assert!(p.stdout.starts_with("!error"), "{p:?}");
     let missing = sb.vars().set("AWS_PROFILE", "nosuch\u{1b}[2J");
     for shell in ["plain", "bash", "zsh", "fish", "tmux"] {
         let p = sb.awsid(

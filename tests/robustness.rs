@@ -421,7 +421,8 @@ fn absurd_durations_in_the_config_cannot_wedge_a_lookup() {
 
 /// Issue 12: a shell whose `AWS_CONFIG_FILE` named a FIFO blocked the daemon's only thread in
 /// `open()`: nobody else was served and `awsid daemon stop` failed; `/dev/zero` read until
-/// memory ran out. Such files are refused now, at once, with a clear error.
+/// memory ran out. Now such a file is no file at all, as to the CLI (`os.path.isfile`): never
+/// opened, and the shell gets the answer the CLI gives it (here: its keys in the environment).
 #[test]
 fn a_fifo_or_a_device_named_as_an_aws_file_blocks_nobody() {
     let sts = FakeSts::start();
@@ -459,19 +460,14 @@ fn a_fifo_or_a_device_named_as_an_aws_file_blocks_nobody() {
         );
         assert_eq!(again.ok(), cached.stdout);
         let out = f.join().unwrap();
-        assert_eq!(out.code, 253, "{out:?}");
-        assert!(
-            out.stderr
-                .contains("config.fifo: it is a FIFO, not a regular file"),
-            "{out:?}"
-        );
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stdout.contains("akiagood000000000052"), "{out:?}");
         let out = z.join().unwrap();
-        assert_eq!(out.code, 253, "{out:?}");
-        assert!(out.stderr.contains("/dev/zero: it is a device"), "{out:?}");
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stdout.contains("akiagood000000000053"), "{out:?}");
         let p = fp.join().unwrap();
-        assert!(p.ok().starts_with("!error"), "{p:?}");
+        assert!(p.ok().contains("akiagood000000000052"), "{p:?}");
     });
-    assert_eq!(sts.calls("AKIAGOOD000000000052"), 0);
     // And the daemon stops when asked.
     sb.awsid(&["daemon", "stop"], &sb.vars()).ok();
 }
@@ -575,8 +571,13 @@ fn a_hung_credential_process_and_its_children_die_at_the_deadline() {
     sb.write_config("[daemon]\nresolve_timeout_secs = 3\n");
     let v = sb.vars().set("AWS_PROFILE", "hung");
     let out = sb.awsid(&["whoami", "--timeout", "20"], &v);
-    assert_eq!(out.code, 255, "{out:?}");
-    assert!(out.stderr.contains("no answer within 3 s"), "{out:?}");
+    // The resolver ends the program (its own process group) 1 s before the lookup's deadline.
+    assert_eq!(out.code, 253, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("credential_process ran longer than 2s and was killed"),
+        "{out:?}"
+    );
     let left = || processes_with(&marker);
     let gone = wait_until(10, || left().is_empty());
     let leftovers = left();

@@ -86,9 +86,9 @@ pub fn other_namespace(d: &Daemon, req: &Request) -> Option<Reply> {
     }
 }
 
-/// The config or credentials file a client names, if the daemon refuses to read it (a FIFO, a
-/// device, a directory, too big): such a request is answered with that error at once, and no
-/// lookup starts (its child would block on the same file).
+/// The config or credentials file a client names, if the daemon refuses to read it (a file
+/// above 16 MiB): such a request is answered with that error at once, and no lookup starts.
+/// A FIFO, a device or a directory is no file at all, as to the CLI: it is never opened.
 fn refused_file(env: &Env, cwd: Option<&[u8]>) -> Option<String> {
     let vars = awsid_aws::select::Vars::from_env(env);
     let cwd = cwd.map(|c| std::path::PathBuf::from(std::ffi::OsStr::from_bytes(c)));
@@ -96,6 +96,9 @@ fn refused_file(env: &Env, cwd: Option<&[u8]>) -> Option<String> {
     config
         .into_iter()
         .chain(credentials)
+        // Not a regular file (a FIFO, a device, a directory): no file at all to the CLI
+        // (`os.path.isfile`), never opened. A regular file too big to be one is refused.
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
         .find_map(|p| crate::state::check_file(&p).err())
 }
 

@@ -6,7 +6,7 @@
   changed inputs through zsh's socket (no fork), and with changed inputs through the client
   (one fork).
 
-Usage: python3 bench/prompt.py [--runs N] [--bin target/release]
+Usage: python3 bench/prompt.py [--runs N] [--bin target/release] [--hooks-only]
 """
 import argparse
 import os
@@ -58,6 +58,7 @@ HOOKS = {
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--hooks-only", action="store_true", help="only the shell hooks' costs")
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "target", "release"))
     args = ap.parse_args()
     awsid = os.path.abspath(os.path.join(args.bin, "awsid"))
@@ -78,6 +79,8 @@ def main():
     }
     try:
         timed([awsid, "prompt", "--budget-ms", "3000"], env)
+        if args.hooks_only:
+            args.runs = 0
         modes = ["plain", "bash", "zsh", "fish", "tmux"]
         samples = {"/bin/true": []}
         samples.update({f"awsid prompt --shell {m}": [] for m in modes})
@@ -86,10 +89,12 @@ def main():
             for m in modes:
                 samples[f"awsid prompt --shell {m}"].append(
                     timed([awsid, "prompt", "--shell", m], env))
-        floor = statistics.median(samples["/bin/true"])
+        floor = statistics.median(samples["/bin/true"]) if args.runs else 1
         print("| command | runs | median ms | min | max | × /bin/true |")
         print("|---|---:|---:|---:|---:|---:|")
         for name, xs in samples.items():
+            if not xs:
+                continue
             med = statistics.median(xs)
             print(f"| `{name}` | {len(xs)} | {med:.2f} | {min(xs):.2f} | {max(xs):.2f} | {med / floor:.2f} |")
         print("\n| shell | hook, per prompt | µs |")

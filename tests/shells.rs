@@ -425,3 +425,192 @@ fn zsh_talks_to_the_socket_without_forking() {
         l.contains(&bob) && l.ends_with('#')
     });
 }
+
+/// An interactive shell whose prompt shows `AWSID_SEGMENT` (format `<account:principal>`),
+/// with helpers to reach a *settled* answer (the state users live in) before each change.
+struct Live {
+    shell: &'static str,
+    t: Tmux,
+    n: std::cell::Cell<u32>,
+}
+
+impl Live {
+    /// Starts `shell` with `vars` (plus the sandbox's), the integration loaded from the client.
+    fn start(shell: &'static str, sb: &Sandbox, vars: &awsid_tests::harness::Vars) -> Live {
+        let init_file = sb.root.join(format!("live.{shell}"));
+        write(&init_file, &init(shell, false));
+        let argv: Vec<String> = match shell {
+            "bash" => {
+                let rc = sb.root.join("live-bashrc");
+                write(
+                    &rc,
+                    &format!("PS1='${{AWSID_SEGMENT}} $ '\n. {}\n", init_file.display()),
+                );
+                vec![
+                    "bash".into(),
+                    "--noprofile".into(),
+                    "--rcfile".into(),
+                    rc.display().to_string(),
+                    "-i".into(),
+                ]
+            }
+            "zsh" => {
+                let zdot = sb.root.join("live-zdot");
+                std::fs::create_dir_all(&zdot).unwrap();
+                write(
+                    &zdot.join(".zshrc"),
+                    &format!(
+                        "setopt prompt_subst\nPROMPT='${{AWSID_SEGMENT}} %# '\n. {}\n",
+                        init_file.display()
+                    ),
+                );
+                vec![
+                    "env".into(),
+                    format!("ZDOTDIR={}", zdot.display()),
+                    "zsh".into(),
+                    "-i".into(),
+                ]
+            }
+            _ => {
+                let cfg = sb.root.join("live-fishrc.fish");
+                write(
+                    &cfg,
+                    &format!(
+                        "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\nsource {}\n",
+                        init_file.display()
+                    ),
+                );
+                vec![
+                    "fish".into(),
+                    "--no-config".into(),
+                    "-i".into(),
+                    "-C".into(),
+                    format!("source {}", cfg.display()),
+                ]
+            }
+        };
+        let vars = vars.clone().set("TERM", "xterm");
+        Live {
+            shell,
+            t: Tmux::start(sb, &format!("live-{shell}"), &vars, &argv),
+            n: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Waits until the prompt (the last line) shows `who`.
+    fn shows(&self, what: &str, who: &str) {
+        self.t
+            .wait_last_line(&format!("{}: {what}", self.shell), |l| {
+                l.contains(who) && (l.ends_with('$') || l.ends_with('#') || l.ends_with('>'))
+            });
+    }
+
+    /// Runs a command line and waits for the prompt after it.
+    fn run(&self, line: &str) {
+        let n = self.n.get() + 1;
+        self.n.set(n);
+        self.t.send_line(&format!("{line}; echo done-{n}"));
+        self.t
+            .wait(&format!("{}: prompt after `{line}`", self.shell), |s| {
+                s.contains(&format!("\ndone-{n}\n"))
+                    && last_line(s).ends_with(['$', '#', '>'])
+                    && !last_line(s).contains(&format!("done-{n}"))
+            });
+    }
+
+    /// Waits out the daemon's racy window (files changed less than 2 s ago), then takes
+    /// prompts until the hook holds a final answer showing `who`.
+    fn settle(&self, who: &str) {
+        std::thread::sleep(Duration::from_millis(2100));
+        for _ in 0..20 {
+            self.run("echo \"S=$__awsid_settled\"");
+            let screen = self.t.screen();
+            let n = self.n.get();
+            let printed = screen
+                .lines()
+                .rev()
+                .skip_while(|l| *l != format!("done-{n}"))
+                .nth(1)
+                .unwrap_or("")
+                .to_string();
+            if printed == "S=1" && last_line(&screen).contains(who) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        panic!(
+            "{}: no settled answer showing {who}:\n{}",
+            self.shell,
+            self.t.screen()
+        );
+    }
+}
+
+fn last_line(screen: &str) -> &str {
+    screen
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+}
+
+fn live_sandbox() -> (
+    &'static awsid_tests::moto::Moto,
+    Sandbox,
+    awsid_tests::harness::Vars,
+) {
+    let m = moto();
+    let sb = Sandbox::new();
+    sb.write_alice_and_bob(m);
+    sb.write_config(
+        "[prompt]\nstyle = \"\"\nformat = \"<{state}{account}:{principal}>\"\nbudget_ms = 3000\n",
+    );
+    let vars = sb
+        .vars()
+        .set("AWS_ENDPOINT_URL", m.url.clone())
+        .set("AWS_PROFILE", "alice")
+        .set("AWSID_BUDGET_MS", "3000");
+    (m, sb, vars)
+}
+
+/// After a settled answer, a new value of an already-exported variable shows at the next
+/// prompt (fish's hook once compared only the *number* of exported AWS variables).
+fn settled_then_new_value(shell: &'static str) {
+    if !have(shell) || !have("tmux") {
+        return;
+    }
+    let (m, sb, vars) = live_sandbox();
+    let alice = format!("<{}:alice>", m.alice.account);
+    let bob = format!("<{}:bob>", m.bob.account);
+    let live = Live::start(shell, &sb, &vars);
+    live.shows("alice", &alice);
+    live.settle(&alice);
+    live.run(if shell == "fish" {
+        "set -gx AWS_PROFILE bob"
+    } else {
+        "export AWS_PROFILE=bob"
+    });
+    live.shows("bob after the settled alice", &bob);
+    live.settle(&bob);
+    live.run(if shell == "fish" {
+        "set -gx AWS_PROFILE alice"
+    } else {
+        "AWS_PROFILE=alice"
+    });
+    live.shows("alice again after the settled bob", &alice);
+}
+
+#[test]
+fn settled_then_new_value_bash() {
+    settled_then_new_value("bash");
+}
+
+#[test]
+fn settled_then_new_value_zsh() {
+    settled_then_new_value("zsh");
+}
+
+#[test]
+fn settled_then_new_value_fish() {
+    settled_then_new_value("fish");
+}

@@ -75,6 +75,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         timeout_ms: 50,
     });
     let prompt = Request::Prompt(PromptRequest {
+        hook_pid: Some(424242),
         env,
         full_env: false,
         shell: Shell::Zsh,

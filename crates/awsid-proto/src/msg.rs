@@ -73,6 +73,9 @@ pub struct PromptRequest {
     pub shell: Shell,
     /// The longest the daemon may wait for STS before answering what it has.
     pub budget_ms: u32,
+    /// For a shell hook: the shell's pid, which names its stamp file. The daemon removes that
+    /// stamp when a file behind a settled answer changes in a way a shell cannot see.
+    pub hook_pid: Option<u32>,
 }
 
 /// The longest a hook may trust an answer without asking again, whatever the daemon says.

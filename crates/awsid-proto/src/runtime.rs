@@ -81,6 +81,9 @@ pub fn stamp_dir() -> PathBuf {
 /// tick (the 2 s cover coarse clocks).
 pub fn touch_stamp(pid: u32) -> Option<PathBuf> {
     use std::os::unix::fs::OpenOptionsExt;
+    // The runtime directory first (the very first prompt may come before any daemon made it),
+    // and only a trustworthy one.
+    ensure_dir(&runtime_dir()).ok()?;
     let dir = stamp_dir();
     let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
     let path = dir.join(pid.to_string());

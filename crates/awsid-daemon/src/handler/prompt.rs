@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use awsid_proto::msg::{PromptReply, PromptRequest, Reply, ResolveOutcome};
+use awsid_proto::runtime;
 
 use super::plan::{any_racy, plan};
 use crate::cache::Outcome;
@@ -153,9 +154,13 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
         Ok(p) => p,
         Err(nf) => {
             let state = State::ProfileNotFound(nf.profile.clone());
+            let settled = !any_racy(&nf.files);
+            if let (true, Some(pid)) = (settled, req.hook_pid) {
+                crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &nf.files);
+            }
             return Reply::Prompt(PromptReply {
                 segment: segment(&cfg, req.shell, &state, None, &nf.facts, now_unix()),
-                settled: !any_racy(&nf.files),
+                settled,
                 valid_for_secs: max_valid(&cfg),
                 watch: watch(&nf.files),
                 whole_env: false,
@@ -170,9 +175,13 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             let left = until.saturating_duration_since(Instant::now()).as_secs();
             valid = valid.min(left.min(u64::from(u32::MAX)) as u32);
         }
+        let settled = shown.settled && valid > 0 && !any_racy(&plan.files);
+        if let (true, Some(pid)) = (settled, req.hook_pid) {
+            crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &plan.files);
+        }
         Reply::Prompt(PromptReply {
             segment: shown.segment,
-            settled: shown.settled && valid > 0 && !any_racy(&plan.files),
+            settled,
             valid_for_secs: valid,
             watch: watch(&plan.files),
             whole_env: plan.opaque,

@@ -123,6 +123,7 @@ pub async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
                 full_env: false,
                 shell,
                 budget_ms,
+                hook_pid: stamp.as_ref().map(|_| pid),
             });
             let body = match handler::handle(d, &mut req).await {
                 Reply::Prompt(p) => p.hook_text(stamp.as_deref()),

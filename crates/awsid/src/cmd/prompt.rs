@@ -47,7 +47,7 @@ pub struct Args {
 pub const DEFAULT_BUDGET_MS: u32 = 100;
 
 /// Asks the daemon (starting it if needed) within the budget; None on any failure.
-fn ask(shell: Shell, budget: Duration) -> Option<PromptReply> {
+fn ask(shell: Shell, budget: Duration, hook_pid: Option<u32>) -> Option<PromptReply> {
     let started = Instant::now();
     let mut client = Client::new().ok()?;
     client.deadline = Some(started + budget);
@@ -56,6 +56,7 @@ fn ask(shell: Shell, budget: Duration) -> Option<PromptReply> {
         full_env: false,
         shell,
         budget_ms: budget.as_millis() as u32,
+        hook_pid,
     };
     for _ in 0..2 {
         let left = budget.saturating_sub(started.elapsed());
@@ -88,7 +89,7 @@ pub fn run(args: Args) -> u8 {
         (ShellArg::Plain, _) => Shell::Plain,
     };
     let stamp = args.hook.and_then(runtime::touch_stamp);
-    let reply = ask(shell, budget);
+    let reply = ask(shell, budget, args.hook.filter(|_| stamp.is_some()));
     let mut out = match (&reply, args.hook.is_some()) {
         (Some(r), true) => r.hook_text(stamp.as_deref()),
         (None, true) => format!("{}\n", awsid_proto::msg::UNSETTLED_LINE),

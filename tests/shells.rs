@@ -1142,3 +1142,82 @@ fn prompt_is_bounded_with_a_stopped_daemon_and_a_full_listen_queue() {
     );
     drop(held);
 }
+
+/// A daemon of an earlier release that will not leave: it answers every connection in wire
+/// protocol 1 and ignores SIGTERM (named `awsidd`, so the client does signal it).
+const STUBBORN_OLD_DAEMON: &str = r#"
+import os, signal, socket, struct, sys
+path, pidfile = sys.argv[1], sys.argv[2]
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+s.listen(64)
+with open(pidfile, "w") as f:
+    f.write(f"{os.getpid()}\n")
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(65536)
+        body = b"an older awsidd"
+        c.sendall(b"AWID" + struct.pack("<HI", 1, len(body)) + body)
+    finally:
+        c.close()
+"#;
+
+/// Kills a child process of the test when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A daemon of another build that will not stop: the client tries to replace it, and gives up
+/// by the budget (it waited 5 s); zsh, which finds another build on the socket, falls back to
+/// the client and stays within the budget too.
+#[test]
+fn a_daemon_of_another_build_that_will_not_stop_costs_no_more_than_the_budget() {
+    use std::io::Read;
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(&sb.runtime).unwrap();
+    std::fs::set_permissions(
+        &sb.runtime,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let python = {
+        let mut c = Command::new("python3");
+        c.args(["-c", "import sys; print(sys.executable)"]);
+        run(c).ok().trim().to_string()
+    };
+    let script = sb.root.join("old/awsidd");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    write(&script, &format!("#!{python}\n{STUBBORN_OLD_DAEMON}"));
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut old = Command::new(&script)
+        .arg(sb.runtime.join("awsidd.sock"))
+        .arg(sb.runtime.join("awsidd.pid"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = [0u8; 6];
+    old.stdout.take().unwrap().read_exact(&mut ready).unwrap();
+    let _old = Child(old);
+    let vars = sb
+        .vars()
+        .set("AWS_PROFILE", "alice")
+        .set("AWSID_BUDGET_MS", "300");
+    let took = timed_prompt(&sb, &vars, "300");
+    assert!(took < Duration::from_millis(2500), "client: took {took:?}");
+    if have("zsh") && have("tmux") {
+        let live = Live::start("zsh", &sb, &vars);
+        live.t.wait_last_line("a zsh prompt", |l| l.ends_with('#'));
+        let started = std::time::Instant::now();
+        live.run("export AWS_PROFILE=bob");
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(2500), "zsh: took {took:?}");
+    }
+}

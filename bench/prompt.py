@@ -10,6 +10,7 @@ Usage: python3 bench/prompt.py [--runs N] [--bin target/release] [--hooks-only]
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -21,13 +22,19 @@ sys.path.insert(0, os.path.dirname(__file__))
 from whoami import start_moto, timed  # noqa: E402
 
 
-def per_call_us(argv, setup, call, n, env):
-    """Microseconds per `call`, from whole-shell timings with n calls and with none."""
+def per_call_us(argv, setup, call, n, env, cpu=False):
+    """Microseconds per `call`, from whole-shell timings with n calls and with none. With
+    `cpu`, the shell's CPU time (user + system, its children included) instead of the wall
+    clock: steadier on a loaded machine, and what a no-fork hook costs."""
     def once(k):
         body = setup + "\n" + "\n".join([call] * k) + "\n"
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         out = subprocess.run(argv + ["-c", body], env=env, capture_output=True, text=True)
         dt = time.perf_counter() - t
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if cpu:
+            dt = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
         if out.returncode != 0:
             sys.exit(f"{argv} failed: {out.stderr}")
         return dt
@@ -59,6 +66,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--hooks-only", action="store_true", help="only the shell hooks' costs")
+    ap.add_argument("--cpu", action="store_true", help="hooks: CPU time instead of wall time")
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "target", "release"))
     args = ap.parse_args()
     awsid = os.path.abspath(os.path.join(args.bin, "awsid"))
@@ -105,7 +113,7 @@ def main():
                 continue
             for mode, call in calls.items():
                 n = 300 if "no fork" in mode else 100
-                us = per_call_us(argv, setup.format(awsid=awsid), call, n, env)
+                us = per_call_us(argv, setup.format(awsid=awsid), call, n, env, cpu=args.cpu)
                 print(f"| {shell} | {mode} | {us:.0f} |")
     finally:
         subprocess.run([awsid, "daemon", "stop"], env=env, capture_output=True)

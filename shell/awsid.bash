@@ -13,7 +13,8 @@ if [[ $- == *i* ]]; then
     __awsid_stamp=''
     __awsid_all=0
     __awsid_last_sig=''
-    __awsid_watch=()
+    __awsid_present=()
+    __awsid_absent=()
     AWSID_SEGMENT=''
 
     # Sets __awsid_cur_sig: the directory (relative paths), and each variable that can change
@@ -42,17 +43,17 @@ if [[ $- == *i* ]]; then
     __awsid_unchanged() {
         local __awsid_w
         [[ -n $__awsid_stamp && -e $__awsid_stamp ]] || return 1
-        for __awsid_w in "${__awsid_watch[@]}"; do
-            case $__awsid_w in
-                +*) [[ -e ${__awsid_w:1} && ! ${__awsid_w:1} -nt $__awsid_stamp ]] || return 1 ;;
-                -*) [[ ! -e ${__awsid_w:1} ]] || return 1 ;;
-            esac
+        for __awsid_w in "${__awsid_present[@]}"; do
+            [[ -e $__awsid_w && ! $__awsid_w -nt $__awsid_stamp ]] || return 1
+        done
+        for __awsid_w in "${__awsid_absent[@]}"; do
+            [[ ! -e $__awsid_w ]] || return 1
         done
         return 0
     }
 
     __awsid_hook() {
-        local __awsid_status=$? __awsid_cur_sig __awsid_out __awsid_head
+        local __awsid_status=$? __awsid_cur_sig __awsid_out __awsid_head __awsid_w
         local -a __awsid_f
         __awsid_sig
         if [[ $__awsid_settled == 1 && $__awsid_cur_sig == "$__awsid_last_sig" ]] &&
@@ -71,7 +72,14 @@ if [[ $- == *i* ]]; then
         __awsid_settled=${__awsid_f[0]:-0}
         __awsid_until=$((${EPOCHSECONDS:-0} + ${__awsid_f[1]:-0}))
         __awsid_stamp=${__awsid_f[2]:-}
-        __awsid_watch=("${__awsid_f[@]:4}")
+        __awsid_present=()
+        __awsid_absent=()
+        for __awsid_w in "${__awsid_f[@]:4}"; do
+            case $__awsid_w in
+                +*) __awsid_present+=("${__awsid_w:1}") ;;
+                -*) __awsid_absent+=("${__awsid_w:1}") ;;
+            esac
+        done
         local __awsid_was=$__awsid_all
         __awsid_all=0
         [[ ${__awsid_f[3]:-} == *e* ]] && __awsid_all=1

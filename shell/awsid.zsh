@@ -23,7 +23,7 @@ if [[ -o interactive ]]; then
     typeset -g __awsid_settled=0 __awsid_until=0 __awsid_stamp='' __awsid_last_sig='' __awsid_all=0
     typeset -g __awsid_budget=@BUDGET_MS@
     typeset -gF __awsid_deadline=0
-    typeset -ga __awsid_watch=()
+    typeset -ga __awsid_present=() __awsid_absent=()
     typeset -g AWSID_SEGMENT=''
 
     # Sets REPLY: the directory (relative paths), and each variable that can change the answer
@@ -52,19 +52,20 @@ if [[ -o interactive ]]; then
         [[ -n $__awsid_stamp ]] || return 1
         if (( __awsid_zstat )); then
             zstat -A s +mtime -- $__awsid_stamp 2>/dev/null || return 1
+            if (( $#__awsid_present )); then
+                # One call for every file; the newest ctime must be older than the stamp.
+                zstat -A t +ctime -- $__awsid_present 2>/dev/null || return 1
+                t=(${(On)t})
+                (( t[1] <= s[1] )) || return 1
+            fi
         else
             [[ -e $__awsid_stamp ]] || return 1
+            for w in $__awsid_present; do
+                [[ -e $w && ! $w -nt $__awsid_stamp ]] || return 1
+            done
         fi
-        for w in $__awsid_watch; do
-            case $w in
-                (+*)
-                    if (( __awsid_zstat )); then
-                        zstat -A t +ctime -- ${w[2,-1]} 2>/dev/null && (( t[1] <= s[1] )) || return 1
-                    else
-                        [[ -e ${w[2,-1]} && ! ${w[2,-1]} -nt $__awsid_stamp ]] || return 1
-                    fi ;;
-                (-*) [[ ! -e ${w[2,-1]} ]] || return 1 ;;
-            esac
+        for w in $__awsid_absent; do
+            [[ ! -e $w ]] || return 1
         done
         return 0
     }
@@ -174,7 +175,8 @@ if [[ -o interactive ]]; then
         __awsid_settled=${f[1]:-0}
         __awsid_until=$(( ${EPOCHSECONDS:-0} + ${f[2]:-0} ))
         __awsid_stamp=${f[3]:-}
-        __awsid_watch=("${(@)f[5,-1]}")
+        __awsid_present=("${(@)${(@M)f[5,-1]:#+*}#+}")
+        __awsid_absent=("${(@)${(@M)f[5,-1]:#-*}#-}")
         was=$__awsid_all
         [[ ${f[4]-} == *e* ]] && __awsid_all=1 || __awsid_all=0
         # The signature the answer belongs to, in the form the answer asks for.

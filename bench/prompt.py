@@ -6,10 +6,11 @@
   changed inputs through zsh's socket (no fork), and with changed inputs through the client
   (one fork).
 
-Usage: python3 bench/prompt.py [--runs N] [--bin target/release]
+Usage: python3 bench/prompt.py [--runs N] [--bin target/release] [--hooks-only]
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -21,13 +22,19 @@ sys.path.insert(0, os.path.dirname(__file__))
 from whoami import start_moto, timed  # noqa: E402
 
 
-def per_call_us(argv, setup, call, n, env):
-    """Microseconds per `call`, from whole-shell timings with n calls and with none."""
+def per_call_us(argv, setup, call, n, env, cpu=False):
+    """Microseconds per `call`, from whole-shell timings with n calls and with none. With
+    `cpu`, the shell's CPU time (user + system, its children included) instead of the wall
+    clock: steadier on a loaded machine, and what a no-fork hook costs."""
     def once(k):
         body = setup + "\n" + "\n".join([call] * k) + "\n"
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         out = subprocess.run(argv + ["-c", body], env=env, capture_output=True, text=True)
         dt = time.perf_counter() - t
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if cpu:
+            dt = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
         if out.returncode != 0:
             sys.exit(f"{argv} failed: {out.stderr}")
         return dt
@@ -58,6 +65,8 @@ HOOKS = {
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--hooks-only", action="store_true", help="only the shell hooks' costs")
+    ap.add_argument("--cpu", action="store_true", help="hooks: CPU time instead of wall time")
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "target", "release"))
     args = ap.parse_args()
     awsid = os.path.abspath(os.path.join(args.bin, "awsid"))
@@ -78,6 +87,8 @@ def main():
     }
     try:
         timed([awsid, "prompt", "--budget-ms", "3000"], env)
+        if args.hooks_only:
+            args.runs = 0
         modes = ["plain", "bash", "zsh", "fish", "tmux"]
         samples = {"/bin/true": []}
         samples.update({f"awsid prompt --shell {m}": [] for m in modes})
@@ -86,10 +97,12 @@ def main():
             for m in modes:
                 samples[f"awsid prompt --shell {m}"].append(
                     timed([awsid, "prompt", "--shell", m], env))
-        floor = statistics.median(samples["/bin/true"])
+        floor = statistics.median(samples["/bin/true"]) if args.runs else 1
         print("| command | runs | median ms | min | max | × /bin/true |")
         print("|---|---:|---:|---:|---:|---:|")
         for name, xs in samples.items():
+            if not xs:
+                continue
             med = statistics.median(xs)
             print(f"| `{name}` | {len(xs)} | {med:.2f} | {min(xs):.2f} | {max(xs):.2f} | {med / floor:.2f} |")
         print("\n| shell | hook, per prompt | µs |")
@@ -100,7 +113,7 @@ def main():
                 continue
             for mode, call in calls.items():
                 n = 300 if "no fork" in mode else 100
-                us = per_call_us(argv, setup.format(awsid=awsid), call, n, env)
+                us = per_call_us(argv, setup.format(awsid=awsid), call, n, env, cpu=args.cpu)
                 print(f"| {shell} | {mode} | {us:.0f} |")
     finally:
         subprocess.run([awsid, "daemon", "stop"], env=env, capture_output=True)

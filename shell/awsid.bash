@@ -2,45 +2,58 @@
 #   eval "$(awsid init bash)"                  # keeps $AWSID_SEGMENT, defines awsid_prompt
 #   eval "$(awsid init bash --add-to-prompt)"  # ...and shows it in front of PS1
 # Before each prompt it asks awsid (one fork) unless nothing that could change the answer has
-# changed since the last final answer: the AWS variables, and the files awsid watches.
+# changed since the last final answer and that answer is still valid: the variables awsid
+# reads (all exported ones when the answer comes from a program), the files awsid watches
+# and the directories on the path to them. The lists below are filled in by `awsid init`.
 if [[ $- == *i* ]]; then
     __awsid_bin=@AWSID@
     __awsid_add_to_prompt=@ADD_TO_PROMPT@
     __awsid_settled=0
     __awsid_until=0
     __awsid_stamp=''
+    __awsid_all=0
     __awsid_last_sig=''
-    __awsid_watch=()
+    __awsid_present=()
+    __awsid_absent=()
     AWSID_SEGMENT=''
 
+    # Sets __awsid_cur_sig: the directory (relative paths), and each variable that can change
+    # the answer with its attributes (exporting an unchanged value changes what programs see)
+    # and its value; every exported variable too when the last answer depends on them all.
     __awsid_sig() {
         local __awsid_v
         __awsid_cur_sig="$PWD"
-        for __awsid_v in ${!AWS_*} ${!AWSU*} ${!GRANTED_*} HOME PATH HTTP_PROXY HTTPS_PROXY \
-            NO_PROXY ALL_PROXY http_proxy https_proxy no_proxy all_proxy SSL_CERT_FILE SSL_CERT_DIR; do
-            # The attributes too: `export` of a variable that already had its value changes
-            # what programs (and so the identity) see, without changing the value.
+        for __awsid_v in @BASH_NAMES@; do
             if [[ -v $__awsid_v ]]; then
                 __awsid_cur_sig+=$'\x1f'"${__awsid_v}=${!__awsid_v@a}:${!__awsid_v}"
             fi
         done
+        if [[ $__awsid_all == 1 ]]; then
+            __awsid_cur_sig+=$'\x1e'
+            for __awsid_v in @BASH_ALL_NAMES@; do
+                if [[ ${!__awsid_v@a} == *x* ]]; then
+                    __awsid_cur_sig+=$'\x1f'"${__awsid_v}=${!__awsid_v}"
+                fi
+            done
+        fi
     }
 
-    # True when every watched file is as it was at the last request.
+    # True when every watched file and directory is as it was at the last request (bash sees
+    # mtimes only: a ctime-only change, as by `cp -p`, is not seen here).
     __awsid_unchanged() {
         local __awsid_w
         [[ -n $__awsid_stamp && -e $__awsid_stamp ]] || return 1
-        for __awsid_w in "${__awsid_watch[@]}"; do
-            case $__awsid_w in
-                +*) [[ -e ${__awsid_w:1} && ! ${__awsid_w:1} -nt $__awsid_stamp ]] || return 1 ;;
-                -*) [[ ! -e ${__awsid_w:1} ]] || return 1 ;;
-            esac
+        for __awsid_w in "${__awsid_present[@]}"; do
+            [[ -e $__awsid_w && ! $__awsid_w -nt $__awsid_stamp ]] || return 1
+        done
+        for __awsid_w in "${__awsid_absent[@]}"; do
+            [[ ! -e $__awsid_w ]] || return 1
         done
         return 0
     }
 
     __awsid_hook() {
-        local __awsid_status=$? __awsid_cur_sig __awsid_out __awsid_head
+        local __awsid_status=$? __awsid_cur_sig __awsid_out __awsid_head __awsid_w
         local -a __awsid_f
         __awsid_sig
         if [[ $__awsid_settled == 1 && $__awsid_cur_sig == "$__awsid_last_sig" ]] &&
@@ -54,11 +67,24 @@ if [[ $- == *i* ]]; then
         else
             AWSID_SEGMENT=''
         fi
+        # settled, valid-for, stamp, flags, then the watched paths.
         IFS=$'\t' read -r -a __awsid_f <<<"$__awsid_head" || true
         __awsid_settled=${__awsid_f[0]:-0}
         __awsid_until=$((${EPOCHSECONDS:-0} + ${__awsid_f[1]:-0}))
         __awsid_stamp=${__awsid_f[2]:-}
-        __awsid_watch=("${__awsid_f[@]:3}")
+        __awsid_present=()
+        __awsid_absent=()
+        for __awsid_w in "${__awsid_f[@]:4}"; do
+            case $__awsid_w in
+                +*) __awsid_present+=("${__awsid_w:1}") ;;
+                -*) __awsid_absent+=("${__awsid_w:1}") ;;
+            esac
+        done
+        local __awsid_was=$__awsid_all
+        __awsid_all=0
+        [[ ${__awsid_f[3]:-} == *e* ]] && __awsid_all=1
+        # The signature the answer belongs to, in the form the answer asks for.
+        [[ $__awsid_all == "$__awsid_was" ]] || __awsid_sig
         __awsid_last_sig=$__awsid_cur_sig
         return "$__awsid_status"
     }

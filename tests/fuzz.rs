@@ -76,6 +76,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         timeout_ms: 50,
     });
     let prompt = Request::Prompt(PromptRequest {
+        hook_pid: Some(424242),
         env,
         full_env: false,
         cwd: None,
@@ -98,7 +99,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         ("status-reply".into(), framed(&codec::encode(&status))),
         (
             "text".into(),
-            b"AWTX1\x00zsh\x00100\x00424242\x00AWS_PROFILE=dev\x00HOME=/nonexistent-fuzz-home\x00\x00"
+            b"AWTX2\x00zsh\x00100\x00424242\x00AWS_PROFILE=dev\x00HOME=/nonexistent-fuzz-home\x00\x00"
                 .to_vec(),
         ),
         ("http".into(), b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec()),

@@ -120,7 +120,7 @@ fn a_prompt_never_fails_loudly() {
         (0, "", "")
     );
     let out = sb.awsid(&["prompt", "--shell", "bash", "--hook", "1"], &v);
-    assert_eq!((out.code, out.stdout.as_str()), (0, "0\t0\t\n"));
+    assert_eq!((out.code, out.stdout.as_str()), (0, "0\t0\t\t-\n"));
 }
 
 #[test]

@@ -425,3 +425,805 @@ fn zsh_talks_to_the_socket_without_forking() {
         l.contains(&bob) && l.ends_with('#')
     });
 }
+
+/// An interactive shell whose prompt shows `AWSID_SEGMENT` (format `<account:principal>`),
+/// with helpers to reach a *settled* answer (the state users live in) before each change.
+struct Live {
+    shell: &'static str,
+    t: Tmux,
+    n: std::cell::Cell<u32>,
+}
+
+impl Live {
+    /// Starts `shell` with `vars` (plus the sandbox's), the integration loaded from the client.
+    /// Its files go to `live/` in the sandbox, so that starting it does not change the
+    /// sandbox's own directory (above HOME, so watched).
+    fn start(shell: &'static str, sb: &Sandbox, vars: &awsid_tests::harness::Vars) -> Live {
+        let dir = sb.root.join("live");
+        std::fs::create_dir_all(&dir).unwrap();
+        let init_file = dir.join(format!("init.{shell}"));
+        write(&init_file, &init(shell, false));
+        let argv: Vec<String> = match shell {
+            "bash" => {
+                let rc = dir.join("bashrc");
+                write(
+                    &rc,
+                    &format!("PS1='${{AWSID_SEGMENT}} $ '\n. {}\n", init_file.display()),
+                );
+                vec![
+                    "bash".into(),
+                    "--noprofile".into(),
+                    "--rcfile".into(),
+                    rc.display().to_string(),
+                    "-i".into(),
+                ]
+            }
+            "zsh" => {
+                let zdot = dir.join("zdot");
+                std::fs::create_dir_all(&zdot).unwrap();
+                write(
+                    &zdot.join(".zshrc"),
+                    &format!(
+                        "setopt prompt_subst\nPROMPT='${{AWSID_SEGMENT}} %# '\n. {}\n",
+                        init_file.display()
+                    ),
+                );
+                vec![
+                    "env".into(),
+                    format!("ZDOTDIR={}", zdot.display()),
+                    "zsh".into(),
+                    "-i".into(),
+                ]
+            }
+            _ => {
+                let cfg = dir.join("fishrc.fish");
+                write(
+                    &cfg,
+                    &format!(
+                        "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\nsource {}\n",
+                        init_file.display()
+                    ),
+                );
+                vec![
+                    "fish".into(),
+                    "--no-config".into(),
+                    "-i".into(),
+                    "-C".into(),
+                    format!("source {}", cfg.display()),
+                ]
+            }
+        };
+        let vars = vars.clone().set("TERM", "xterm");
+        Live {
+            shell,
+            t: Tmux::start(sb, &format!("live/{shell}"), &vars, &argv),
+            n: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Waits until the prompt (the last line) shows `who`.
+    fn shows(&self, what: &str, who: &str) {
+        self.t
+            .wait_last_line(&format!("{}: {what}", self.shell), |l| {
+                l.contains(who) && (l.ends_with('$') || l.ends_with('#') || l.ends_with('>'))
+            });
+    }
+
+    /// Runs a command line and waits for the prompt after it.
+    fn run(&self, line: &str) {
+        let n = self.n.get() + 1;
+        self.n.set(n);
+        self.t.send_line(&format!("{line}; echo done-{n}"));
+        self.t
+            .wait(&format!("{}: prompt after `{line}`", self.shell), |s| {
+                s.contains(&format!("\ndone-{n}\n"))
+                    && last_line(s).ends_with(['$', '#', '>'])
+                    && !last_line(s).contains(&format!("done-{n}"))
+            });
+    }
+
+    /// Waits out the daemon's racy window (files changed less than 2 s ago), then takes
+    /// prompts until the hook holds a final answer showing `who`.
+    fn settle(&self, who: &str) {
+        std::thread::sleep(Duration::from_millis(2100));
+        for _ in 0..20 {
+            self.run("echo \"S=$__awsid_settled\"");
+            let screen = self.t.screen();
+            let n = self.n.get();
+            let printed = screen
+                .lines()
+                .rev()
+                .skip_while(|l| *l != format!("done-{n}"))
+                .nth(1)
+                .unwrap_or("")
+                .to_string();
+            if printed == "S=1" && last_line(&screen).contains(who) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        panic!(
+            "{}: no settled answer showing {who}:\n{}",
+            self.shell,
+            self.t.screen()
+        );
+    }
+}
+
+fn last_line(screen: &str) -> &str {
+    screen
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+}
+
+fn live_sandbox() -> (
+    &'static awsid_tests::moto::Moto,
+    Sandbox,
+    awsid_tests::harness::Vars,
+) {
+    let m = moto();
+    let sb = Sandbox::new();
+    sb.write_alice_and_bob(m);
+    sb.write_config(
+        "[prompt]\nstyle = \"\"\nformat = \"<{state}{account}:{principal}>\"\nbudget_ms = 3000\n",
+    );
+    let vars = sb
+        .vars()
+        .set("AWS_ENDPOINT_URL", m.url.clone())
+        .set("AWS_PROFILE", "alice")
+        .set("AWSID_BUDGET_MS", "3000");
+    (m, sb, vars)
+}
+
+/// After a settled answer, a new value of an already-exported variable shows at the next
+/// prompt (fish's hook once compared only the *number* of exported AWS variables).
+fn settled_then_new_value(shell: &'static str) {
+    if !have(shell) || !have("tmux") {
+        return;
+    }
+    let (m, sb, vars) = live_sandbox();
+    let alice = format!("<{}:alice>", m.alice.account);
+    let bob = format!("<{}:bob>", m.bob.account);
+    let live = Live::start(shell, &sb, &vars);
+    live.shows("alice", &alice);
+    live.settle(&alice);
+    live.run(if shell == "fish" {
+        "set -gx AWS_PROFILE bob"
+    } else {
+        "export AWS_PROFILE=bob"
+    });
+    live.shows("bob after the settled alice", &bob);
+    live.settle(&bob);
+    live.run(if shell == "fish" {
+        "set -gx AWS_PROFILE alice"
+    } else {
+        "AWS_PROFILE=alice"
+    });
+    live.shows("alice again after the settled bob", &alice);
+}
+
+#[test]
+fn settled_then_new_value_bash() {
+    settled_then_new_value("bash");
+}
+
+#[test]
+fn settled_then_new_value_zsh() {
+    settled_then_new_value("zsh");
+}
+
+#[test]
+fn settled_then_new_value_fish() {
+    settled_then_new_value("fish");
+}
+
+/// The credentials file text with `keys` as the default profile.
+fn default_creds(keys: &awsid_tests::moto::Keys) -> String {
+    format!(
+        "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        keys.access_key_id, keys.secret_access_key
+    )
+}
+
+/// Sets a path's mtime to an hour ago (as `cp -p` or an old backup would leave it).
+fn age(path: &Path) {
+    let t = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let f = std::fs::File::open(path).unwrap();
+    f.set_modified(t).unwrap();
+}
+
+/// The requests the daemon has served for prompts.
+fn requests(sb: &Sandbox) -> u64 {
+    sb.counter("hits") + sb.counter("misses")
+}
+
+/// The list each hook compares is exactly the Rust one: over names that include near misses,
+/// the names in each shell's signature are those `is_fingerprint_var` selects.
+#[test]
+fn each_hook_selects_exactly_the_fingerprint_variables() {
+    use awsid_proto::envvars::is_fingerprint_var;
+    let names = [
+        "AWS_PROFILE",
+        "AWS_",
+        "AWS",
+        "AWSX",
+        "AWSU",
+        "AWSUX",
+        "AWSUME_PROFILE",
+        "AWSU_PROFILE",
+        "AWSID_LOG",
+        "XAWS_PROFILE",
+        "aws_profile",
+        "Aws_Profile",
+        "GRANTED_SSO",
+        "GRANTED",
+        "GRANTEDX",
+        "XGRANTED_SSO",
+        "HOMEX",
+        "XHOME",
+        "PATHX",
+        "MANPATH",
+        "HTTP_PROXY",
+        "HTTP_PROXYX",
+        "http_proxy",
+        "Http_Proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "FTP_PROXY",
+        "ftp_proxy",
+        "SSL_CERT_FILE",
+        "SSL_CERT_FILES",
+        "SSL_CERT_DIR",
+        "SSL_CERT",
+        "XSSL_CERT_DIR",
+    ];
+    let sb = Sandbox::new();
+    for shell in ["bash", "zsh", "fish"] {
+        if !have(shell) {
+            continue;
+        }
+        let file = sb.root.join(format!("names.{shell}"));
+        write(&file, &init(shell, false));
+        let (argv, body): (&[&str], String) = match shell {
+            "bash" => (
+                &["bash", "--noprofile", "--norc", "-i", "-c"],
+                format!(
+                    ". {}; __awsid_sig; printf '%s' \"$__awsid_cur_sig\"",
+                    file.display()
+                ),
+            ),
+            "zsh" => (
+                &["zsh", "--no-rcs", "-i", "-c"],
+                format!(". {}; __awsid_sig; print -rn -- $REPLY", file.display()),
+            ),
+            _ => (
+                &["fish", "--no-config", "-i", "-c"],
+                format!(
+                    "source {}; __awsid_sig; printf '%s' $__awsid_cur_sig",
+                    file.display()
+                ),
+            ),
+        };
+        let mut cmd = Command::new(argv[0]);
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &sb.home)
+            .env("TERM", "dumb");
+        for n in names {
+            cmd.env(n, "1");
+        }
+        cmd.args(&argv[1..]).arg(body);
+        let out = run(cmd);
+        let mut got: Vec<&str> = out
+            .stdout
+            .trim_end_matches('\n')
+            .split('\x1f')
+            .skip(1)
+            .map(|kv| kv.split_once('=').map_or(kv, |(k, _)| k))
+            .collect();
+        got.sort_unstable();
+        let mut want: Vec<&str> = names
+            .iter()
+            .copied()
+            .chain(["PATH", "HOME"])
+            .filter(|n| is_fingerprint_var(n.as_bytes()))
+            .collect();
+        want.sort_unstable();
+        assert_eq!(got, want, "{shell}: {out:?}");
+    }
+}
+
+/// `~/.aws` switched by a symlink (`ln -sfn`), then by renames: every file behind the new
+/// `~/.aws` is old, only `$HOME` changed.
+fn aws_dir_swaps(shell: &'static str) {
+    if !have(shell) || !have("tmux") {
+        return;
+    }
+    let (m, sb, vars) = live_sandbox();
+    let vars = vars.unset("AWS_PROFILE");
+    let alice = format!("<{}:alice>", m.alice.account);
+    let bob = format!("<{}:bob>", m.bob.account);
+    std::fs::remove_dir_all(sb.home.join(".aws")).unwrap();
+    for (dir, keys) in [("aws-a", &m.alice), ("aws-b", &m.bob)] {
+        let f = sb.write(&format!("{dir}/credentials"), &default_creds(keys));
+        age(&f);
+        age(f.parent().unwrap());
+    }
+    std::os::unix::fs::symlink(sb.home.join("aws-a"), sb.home.join(".aws")).unwrap();
+    let live = Live::start(shell, &sb, &vars);
+    live.shows("alice through the symlink", &alice);
+    live.settle(&alice);
+    live.run("ln -sfn ~/aws-b ~/.aws");
+    live.shows("bob once the symlink points to aws-b", &bob);
+    live.settle(&bob);
+    live.run("mv ~/.aws ~/aws-link; mv ~/aws-a ~/.aws");
+    live.shows("alice once aws-a is renamed to .aws", &alice);
+    live.settle(&alice);
+    live.run("mv ~/.aws ~/aws-a; mv ~/aws-b ~/.aws");
+    live.shows("bob once aws-b is renamed to .aws", &bob);
+}
+
+#[test]
+fn aws_dir_swaps_bash() {
+    aws_dir_swaps("bash");
+}
+
+#[test]
+fn aws_dir_swaps_zsh() {
+    aws_dir_swaps("zsh");
+}
+
+#[test]
+fn aws_dir_swaps_fish() {
+    aws_dir_swaps("fish");
+}
+
+/// `cp -p` of an older file over the credentials: rewritten in place, same size, old mtime;
+/// only its ctime tells.
+fn cp_p(shell: &'static str) {
+    if !have(shell) || !have("tmux") {
+        return;
+    }
+    let (m, sb, vars) = live_sandbox();
+    let vars = vars.unset("AWS_PROFILE");
+    let alice = format!("<{}:alice>", m.alice.account);
+    let bob = format!("<{}:bob>", m.bob.account);
+    let creds = sb.write(".aws/credentials", &default_creds(&m.alice));
+    let old = sb.write("creds.bob", &default_creds(&m.bob));
+    age(&old);
+    assert_eq!(
+        std::fs::metadata(&creds).unwrap().len(),
+        std::fs::metadata(&old).unwrap().len(),
+        "the same size: only ctime differs"
+    );
+    let live = Live::start(shell, &sb, &vars);
+    live.shows("alice", &alice);
+    live.settle(&alice);
+    // zsh sees the new ctime itself. bash and fish cannot: the daemon learns of the change from
+    // the kernel (inotify) and removes their stamp, a moment after the change; under load the
+    // prompt right after can come first, so leave that moment before it.
+    live.run(if shell == "zsh" {
+        "cp -p ~/creds.bob ~/.aws/credentials"
+    } else {
+        "cp -p ~/creds.bob ~/.aws/credentials; sleep 0.3"
+    });
+    live.shows("bob after cp -p", &bob);
+}
+
+#[test]
+fn cp_p_bash() {
+    cp_p("bash");
+}
+
+#[test]
+fn cp_p_zsh() {
+    cp_p("zsh");
+}
+
+#[test]
+fn cp_p_fish() {
+    cp_p("fish");
+}
+
+/// A zsh variable holding a NUL: exported, programs see it cut at the NUL, so the rest must not
+/// reach the daemon as more `NAME=VALUE` fields.
+#[test]
+fn zsh_value_with_nul_is_sent_as_execve_passes_it() {
+    if !have("zsh") || !have("tmux") {
+        return;
+    }
+    let (m, sb, vars) = live_sandbox();
+    let alice = format!("<{}:alice>", m.alice.account);
+    let bob = format!("<{}:bob>", m.bob.account);
+    let live = Live::start("zsh", &sb, &vars);
+    live.shows("alice", &alice);
+    // bob known to the daemon, so the socket answers without the client.
+    live.run("export AWS_PROFILE=bob");
+    live.shows("bob", &bob);
+    live.settle(&bob);
+    // The environment the NUL's tail would forge, known to the daemon (AWS_DEFAULT_PROFILE
+    // comes first, as in the CLI): a forged request would be answered from the cache.
+    live.run("export AWS_DEFAULT_PROFILE=alice");
+    // (Shown with a marker: the two profile variables disagree.)
+    let conflicted = format!("{}:alice>", m.alice.account);
+    live.shows("alice (AWS_DEFAULT_PROFILE)", &conflicted);
+    live.settle(&conflicted);
+    live.run("unset AWS_DEFAULT_PROFILE; export AWS_PROFILE=$'bob\\0AWS_DEFAULT_PROFILE=alice'");
+    live.shows("bob: the value is `bob` for every program", &bob);
+    live.run("env | grep -c '^AWS_DEFAULT_PROFILE=' || true");
+    assert!(
+        !live.t.screen().contains("\n1\n"),
+        "zsh exported the NUL's tail as a variable"
+    );
+}
+
+/// Sends SIGSTOP to the daemon, and SIGCONT when dropped (even when the test fails).
+struct Stopped(i32);
+
+impl Stopped {
+    fn new(pid: i32) -> Stopped {
+        // SAFETY: plain kill(2) on the sandbox's own daemon.
+        unsafe { libc::kill(pid, libc::SIGSTOP) };
+        Stopped(pid)
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        // SAFETY: as above.
+        unsafe { libc::kill(self.0, libc::SIGCONT) };
+    }
+}
+
+/// With the daemon stopped, a prompt whose inputs changed comes back within the budget (plus
+/// the client's start), and shows no identity rather than the old one.
+fn stalled_daemon(shell: &'static str) {
+    if !have(shell) || !have("tmux") {
+        return;
+    }
+    let (m, sb, vars) = live_sandbox();
+    let vars = vars.set("AWSID_BUDGET_MS", "300");
+    let alice = format!("<{}:alice>", m.alice.account);
+    let live = Live::start(shell, &sb, &vars);
+    live.shows("alice", &alice);
+    live.settle(&alice);
+    let stopped = Stopped::new(sb.pid());
+    for (i, profile) in ["bob", "carol"].iter().enumerate() {
+        let line = if shell == "fish" {
+            format!("set -gx AWS_PROFILE {profile}")
+        } else {
+            format!("export AWS_PROFILE={profile}")
+        };
+        let started = std::time::Instant::now();
+        live.run(&line);
+        let took = started.elapsed();
+        // Budget 300 ms; the old zsh hook waited 5 s for a stalled daemon. Generous bound: the
+        // machine is shared.
+        assert!(
+            took < Duration::from_millis(2500),
+            "{shell}: prompt {i} took {took:?} with the daemon stopped"
+        );
+        let last = last_line(&live.t.screen()).to_string();
+        assert!(
+            !last.contains("alice"),
+            "{shell}: old identity shown: {last}"
+        );
+    }
+    drop(stopped);
+    live.run("export AWS_PROFILE=bob 2>/dev/null || set -gx AWS_PROFILE bob");
+    live.shows(
+        "bob once the daemon runs again",
+        &format!("<{}:bob>", m.bob.account),
+    );
+}
+
+#[test]
+fn stalled_daemon_bash() {
+    stalled_daemon("bash");
+}
+
+#[test]
+fn stalled_daemon_zsh() {
+    stalled_daemon("zsh");
+}
+
+#[test]
+fn stalled_daemon_fish() {
+    stalled_daemon("fish");
+}
+
+/// An answer resolved within the prompt's budget is valid for a finite time (here the refresh
+/// period, 3 s): the hook asks again once it is over, and not before.
+fn validity_expires(shell: &'static str) {
+    if !have(shell) || !have("tmux") {
+        return;
+    }
+    let (m, sb, vars) = live_sandbox();
+    sb.write_config(
+        "[prompt]\nstyle = \"\"\nformat = \"<{state}{account}:{principal}>\"\nbudget_ms = 3000\n\
+         [daemon]\nrefresh_secs = 4\n",
+    );
+    // Old files, and nothing on the path to them changed in the last 2 s: the very first
+    // answer (a fresh resolution) is final.
+    age(&sb.home.join(".aws/credentials"));
+    std::fs::create_dir_all(sb.root.join("live")).unwrap();
+    // (What fish creates in HOME on its first start.)
+    std::fs::create_dir_all(sb.home.join(".config/fish")).unwrap();
+    std::fs::create_dir_all(sb.home.join(".local/share/fish")).unwrap();
+    std::fs::create_dir_all(&sb.runtime).unwrap();
+    std::fs::set_permissions(
+        &sb.runtime,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(2100));
+    let alice = format!("<{}:alice>", m.alice.account);
+    let live = Live::start(shell, &sb, &vars);
+    live.shows("alice", &alice);
+    live.run("echo \"S=$__awsid_settled\"");
+    assert!(
+        live.t.screen().contains("\nS=1\n"),
+        "{shell}: the first answer is final:\n{}",
+        live.t.screen()
+    );
+    let before = requests(&sb);
+    live.run("true");
+    assert_eq!(requests(&sb), before, "{shell}: asked within the validity");
+    std::thread::sleep(Duration::from_millis(5200));
+    live.run("true");
+    assert!(
+        requests(&sb) > before,
+        "{shell}: did not ask again after the validity ended"
+    );
+}
+
+#[test]
+fn validity_expires_bash() {
+    validity_expires("bash");
+}
+
+#[test]
+fn validity_expires_zsh() {
+    validity_expires("zsh");
+}
+
+#[test]
+fn validity_expires_fish() {
+    validity_expires("fish");
+}
+
+/// A profile whose credentials come from a program: its answer may depend on any exported
+/// variable, so after such an answer a new exported variable makes the hook ask again.
+fn whole_environment(shell: &'static str) {
+    if !have(shell) || !have("tmux") {
+        return;
+    }
+    let (m, sb, vars) = live_sandbox();
+    let program = sb.root.join("creds-program");
+    write(
+        &program,
+        &format!(
+            "#!/bin/sh\nprintf '{{\"Version\": 1, \"AccessKeyId\": \"{}\", \"SecretAccessKey\": \"{}\"}}'\n",
+            m.alice.access_key_id, m.alice.secret_access_key
+        ),
+    );
+    std::fs::set_permissions(
+        &program,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    sb.write(
+        ".aws/config",
+        &format!(
+            "[profile proc]\ncredential_process = {}\n",
+            program.display()
+        ),
+    );
+    let vars = vars.set("AWS_PROFILE", "proc");
+    let alice = format!("<{}:alice>", m.alice.account);
+    let live = Live::start(shell, &sb, &vars);
+    live.shows("alice from the program", &alice);
+    live.settle(&alice);
+    let before = requests(&sb);
+    live.run("true");
+    assert_eq!(requests(&sb), before, "{shell}: nothing changed");
+    live.run(if shell == "fish" {
+        "set -gx UNLISTED_SETTING 1"
+    } else {
+        "export UNLISTED_SETTING=1"
+    });
+    assert!(
+        requests(&sb) > before,
+        "{shell}: a new exported variable did not make the hook ask"
+    );
+}
+
+#[test]
+fn whole_environment_bash() {
+    whole_environment("bash");
+}
+
+#[test]
+fn whole_environment_zsh() {
+    whole_environment("zsh");
+}
+
+#[test]
+fn whole_environment_fish() {
+    whole_environment("fish");
+}
+
+/// Opens a connection without blocking; `None` when the listen queue is full.
+fn connect_nonblocking(path: &Path) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: sockaddr_un is plain old data; zeroes are valid.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (d, s) in addr.sun_path.iter_mut().zip(path.as_os_str().as_bytes()) {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: plain socket(2) and connect(2) on a valid address; the fd is owned at once.
+    unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0);
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        let fd = std::os::fd::OwnedFd::from_raw_fd(fd);
+        let rc = libc::connect(
+            std::os::fd::AsRawFd::as_raw_fd(&fd),
+            std::ptr::addr_of!(addr).cast(),
+            std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t,
+        );
+        if rc == 0 {
+            return Some(fd);
+        }
+        let err = std::io::Error::last_os_error();
+        assert_eq!(
+            err.raw_os_error(),
+            Some(libc::EAGAIN),
+            "connect to the stopped daemon: {err}"
+        );
+        None
+    }
+}
+
+/// Runs `awsid prompt` and returns how long it took, killing it after 10 s.
+fn timed_prompt(sb: &Sandbox, vars: &awsid_tests::harness::Vars, budget: &str) -> Duration {
+    let mut cmd = Command::new(awsid_bin());
+    vars.apply(&mut cmd);
+    cmd.args(["prompt", "--shell", "zsh", "--budget-ms", budget])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let started = std::time::Instant::now();
+    let mut child = cmd.spawn().unwrap();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            return started.elapsed();
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = sb;
+            return started.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The client's connect is bounded too: a stopped daemon whose listen queue is full (thousands
+/// of prompts while it was stopped) does not hang `awsid prompt` past its budget.
+#[test]
+fn prompt_is_bounded_with_a_stopped_daemon_and_a_full_listen_queue() {
+    let m = moto();
+    let sb = Sandbox::new();
+    let vars = sb
+        .vars()
+        .set("AWS_ENDPOINT_URL", m.url.clone())
+        .keys(&m.alice.access_key_id, &m.alice.secret_access_key);
+    sb.awsid(&["prompt", "--budget-ms", "3000"], &vars).ok();
+    let _stopped = Stopped::new(sb.pid());
+    // A stopped daemon with room in its queue: the read is bounded.
+    let took = timed_prompt(&sb, &vars, "200");
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    let sock = sb.runtime.join("awsidd.sock");
+    let mut held = Vec::new();
+    while let Some(fd) = connect_nonblocking(&sock) {
+        held.push(fd);
+        assert!(held.len() < 19_000, "the listen queue never filled");
+    }
+    // And with a full queue: the connect is bounded.
+    let took = timed_prompt(&sb, &vars, "200");
+    assert!(
+        took < Duration::from_millis(2500),
+        "took {took:?} with {} queued connections",
+        held.len()
+    );
+    drop(held);
+}
+
+/// A daemon of an earlier release that will not leave: it answers every connection in wire
+/// protocol 1 and ignores SIGTERM (named `awsidd`, so the client does signal it).
+const STUBBORN_OLD_DAEMON: &str = r#"
+import os, signal, socket, struct, sys
+path, pidfile = sys.argv[1], sys.argv[2]
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+s.listen(64)
+with open(pidfile, "w") as f:
+    f.write(f"{os.getpid()}\n")
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(65536)
+        body = b"an older awsidd"
+        c.sendall(b"AWID" + struct.pack("<HI", 1, len(body)) + body)
+    except OSError:
+        pass
+    finally:
+        c.close()
+"#;
+
+/// Kills a child process of the test when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A daemon of another build that will not stop: the client tries to replace it, and gives up
+/// by the budget (it waited 5 s); zsh, which finds another build on the socket, falls back to
+/// the client and stays within the budget too.
+#[test]
+fn a_daemon_of_another_build_that_will_not_stop_costs_no_more_than_the_budget() {
+    use std::io::Read;
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(&sb.runtime).unwrap();
+    std::fs::set_permissions(
+        &sb.runtime,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let python = {
+        let mut c = Command::new("python3");
+        c.args(["-c", "import sys; print(sys.executable)"]);
+        run(c).ok().trim().to_string()
+    };
+    let script = sb.root.join("old/awsidd");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    write(&script, &format!("#!{python}\n{STUBBORN_OLD_DAEMON}"));
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut old = Command::new(&script)
+        .arg(sb.runtime.join("awsidd.sock"))
+        .arg(sb.runtime.join("awsidd.pid"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = [0u8; 6];
+    old.stdout.take().unwrap().read_exact(&mut ready).unwrap();
+    let _old = Child(old);
+    let vars = sb
+        .vars()
+        .set("AWS_PROFILE", "alice")
+        .set("AWSID_BUDGET_MS", "300");
+    let took = timed_prompt(&sb, &vars, "300");
+    assert!(took < Duration::from_millis(2500), "client: took {took:?}");
+    if have("zsh") && have("tmux") {
+        let live = Live::start("zsh", &sb, &vars);
+        live.t.wait_last_line("a zsh prompt", |l| l.ends_with('#'));
+        let started = std::time::Instant::now();
+        live.run("export AWS_PROFILE=bob");
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(2500), "zsh: took {took:?}");
+    }
+}

@@ -20,6 +20,7 @@ mod prompt;
 mod render;
 mod resolve;
 mod server;
+mod stampwatch;
 mod state;
 
 use std::process::ExitCode;

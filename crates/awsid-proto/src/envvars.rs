@@ -7,9 +7,12 @@
 //! a wrong identity. `PATH` is sent too: it decides which `credential_process` program runs,
 //! and the daemon folds it into the fingerprint when the profile uses one.
 
-const PREFIXES: &[&[u8]] = &[b"AWS_", b"AWSU", b"GRANTED_"];
+/// Names starting with one of these are fingerprint variables. `awsid init` writes these lists
+/// into the shell hooks: they are the only copy.
+pub const PREFIXES: &[&[u8]] = &[b"AWS_", b"AWSU", b"GRANTED_"];
 
-const EXACT: &[&[u8]] = &[
+/// And these names exactly.
+pub const EXACT: &[&[u8]] = &[
     b"HOME",
     b"PATH",
     b"HTTP_PROXY",
@@ -33,7 +36,7 @@ const EXACT: &[&[u8]] = &[
 
 /// Variables holding a file path. A relative one means "relative to the shell's working
 /// directory", which the daemon does not share: the client makes them absolute before sending.
-const PATH_VARS: &[&[u8]] = &[
+pub const PATH_VARS: &[&[u8]] = &[
     b"AWS_CONFIG_FILE",
     b"AWS_SHARED_CREDENTIALS_FILE",
     b"AWS_WEB_IDENTITY_TOKEN_FILE",

@@ -17,6 +17,10 @@ pub mod runtime;
 /// Version of the wire protocol. Bump on any incompatible change of [`msg`] or [`frame`].
 pub const PROTOCOL_VERSION: u16 = 3;
 
+/// Version of the plain-text prompt protocol that zsh speaks over the socket itself
+/// (`AWTX`, see the daemon's `server/text.rs`).
+pub const TEXT_PROTOCOL: &str = "2";
+
 /// The documented default configuration (`awsid config --default`); the daemon parses this
 /// same text as its defaults.
 pub const DEFAULT_CONFIG: &str = include_str!("default_config.toml");

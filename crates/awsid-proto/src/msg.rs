@@ -78,7 +78,16 @@ pub struct PromptRequest {
     pub shell: Shell,
     /// The longest the daemon may wait for STS before answering what it has.
     pub budget_ms: u32,
+    /// For a shell hook: the shell's pid, which names its stamp file. The daemon removes that
+    /// stamp when a file behind a settled answer changes in a way a shell cannot see.
+    pub hook_pid: Option<u32>,
 }
+
+/// The longest a hook may trust an answer without asking again, whatever the daemon says.
+pub const MAX_VALID_SECS: u32 = 24 * 3600;
+
+/// The hook line of an answer that is not final (the hook asks again at the next prompt).
+pub const UNSETTLED_LINE: &str = "0\t0\t\t-";
 
 /// A rendered segment and what a shell hook needs to skip the next call safely.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
@@ -89,25 +98,37 @@ pub struct PromptReply {
     pub settled: bool,
     /// How long a settled answer stays valid (a countdown or the cache's own freshness).
     pub valid_for_secs: u32,
-    /// Files whose change must trigger a new call, with whether each exists now.
+    /// Files whose change must trigger a new call, with whether each exists now (and the
+    /// directories on the path to them).
     pub watch: Vec<(String, bool)>,
+    /// The answer depends on the whole exported environment (a program supplies the
+    /// credentials): a hook must compare every exported variable, not only the listed ones.
+    pub whole_env: bool,
 }
 
 impl PromptReply {
-    /// What a shell hook reads: `settled<TAB>valid-for<TAB>stamp<TAB>±file…` on one line, then
-    /// the segment. An unsettled answer (or one without a stamp, or a path the line cannot
-    /// carry) says `0\t0\t`, so the hook asks again next time.
+    /// What a shell hook reads: `settled<TAB>valid-for<TAB>stamp<TAB>flags<TAB>±file…` on one
+    /// line, then the segment. `flags` is `-`, or `e` when the answer depends on the whole
+    /// exported environment. An unsettled answer (or one without a stamp, or a path the line
+    /// cannot carry) says `0\t0\t\t-`, so the hook asks again next time. The validity is
+    /// always finite.
     pub fn hook_text(&self, stamp: Option<&std::path::Path>) -> String {
         let mut out = String::new();
-        let carriable = self.watch.iter().all(|(f, _)| !f.contains(['\t', '\n']));
+        let carriable = self.watch.iter().all(|(f, _)| !f.contains(['\t', '\n']))
+            && stamp.is_some_and(|s| !s.to_string_lossy().contains(['\t', '\n']));
         match stamp {
-            Some(stamp) if self.settled && carriable => {
-                out.push_str(&format!("1\t{}\t{}", self.valid_for_secs, stamp.display()));
+            Some(stamp) if self.settled && carriable && self.valid_for_secs > 0 => {
+                let flags = if self.whole_env { "e" } else { "-" };
+                out.push_str(&format!(
+                    "1\t{}\t{}\t{flags}",
+                    self.valid_for_secs.min(MAX_VALID_SECS),
+                    stamp.display()
+                ));
                 for (file, exists) in &self.watch {
                     out.push_str(&format!("\t{}{file}", if *exists { '+' } else { '-' }));
                 }
             }
-            _ => out.push_str("0\t0\t"),
+            _ => out.push_str(UNSETTLED_LINE),
         }
         out.push('\n');
         out.push_str(&self.segment);

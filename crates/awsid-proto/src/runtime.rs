@@ -18,16 +18,25 @@ pub const START_LOCK_NAME: &str = "start.lock";
 /// File name of the daemon's pid file inside the runtime directory.
 pub const PID_FILE_NAME: &str = "awsidd.pid";
 
-/// The runtime directory for this user, from the given variable lookup.
+/// The variable naming the runtime directory itself (used when set and non-empty).
+pub const DIR_VAR: &str = "AWSID_RUNTIME_DIR";
+/// Else this variable's directory (when set and non-empty), joined with [`XDG_SUBDIR`].
+pub const XDG_VAR: &str = "XDG_RUNTIME_DIR";
+pub const XDG_SUBDIR: &str = "awsid";
+/// Else this prefix followed by the effective uid.
+pub const FALLBACK_PREFIX: &str = "/tmp/awsid-";
+
+/// The runtime directory for this user, from the given variable lookup. (`awsid init` writes
+/// these same rules into the zsh hook from the constants above.)
 pub fn runtime_dir_from(var: impl Fn(&str) -> Option<OsString>) -> PathBuf {
     let nonempty = |name: &str| var(name).filter(|v| !v.is_empty());
-    if let Some(dir) = nonempty("AWSID_RUNTIME_DIR") {
+    if let Some(dir) = nonempty(DIR_VAR) {
         return PathBuf::from(dir);
     }
-    if let Some(dir) = nonempty("XDG_RUNTIME_DIR") {
-        return PathBuf::from(dir).join("awsid");
+    if let Some(dir) = nonempty(XDG_VAR) {
+        return PathBuf::from(dir).join(XDG_SUBDIR);
     }
-    PathBuf::from(format!("/tmp/awsid-{}", euid()))
+    PathBuf::from(format!("{FALLBACK_PREFIX}{}", euid()))
 }
 
 /// The runtime directory for this process's environment.
@@ -72,6 +81,9 @@ pub fn stamp_dir() -> PathBuf {
 /// tick (the 2 s cover coarse clocks).
 pub fn touch_stamp(pid: u32) -> Option<PathBuf> {
     use std::os::unix::fs::OpenOptionsExt;
+    // The runtime directory first (the very first prompt may come before any daemon made it),
+    // and only a trustworthy one.
+    ensure_dir(&runtime_dir()).ok()?;
     let dir = stamp_dir();
     let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
     let path = dir.join(pid.to_string());

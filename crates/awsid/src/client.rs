@@ -10,7 +10,7 @@ use awsid_proto::frame;
 use awsid_proto::msg::{Answer, Reply, Request};
 use awsid_proto::runtime::{self, DirError};
 use awsid_proto::{codec, VERSION};
-use interprocess::local_socket::{prelude::*, GenericFilePath, Stream};
+use std::os::unix::net::UnixStream;
 
 use crate::spawn;
 
@@ -56,6 +56,77 @@ impl From<io::Error> for ClientError {
     }
 }
 
+/// Without a deadline: how long to wait for room in the daemon's listen queue, and for a
+/// request to be written.
+const CONNECT_WAIT: Duration = Duration::from_secs(5);
+const WRITE_WAIT: Duration = Duration::from_secs(5);
+
+/// Connects to a Unix socket without blocking: a full listen queue (`EAGAIN`) is retried every
+/// millisecond until `deadline`, then reported as `TimedOut`. "Nobody listens" comes back as
+/// `NotFound` / `ConnectionRefused`, as from a blocking connect.
+pub fn connect_until(path: &Path, deadline: Instant) -> io::Result<UnixStream> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    // SAFETY: sockaddr_un is plain old data; all zeroes is a valid value.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    if bytes.len() >= addr.sun_path.len() || bytes.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("socket path too long or invalid: {}", path.display()),
+        ));
+    }
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (d, s) in addr.sun_path.iter_mut().zip(bytes) {
+        *d = *s as libc::c_char;
+    }
+    let len = (std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1) as libc::socklen_t;
+    // SAFETY: plain socket(2); the result is checked and owned at once.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            0,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh, valid descriptor nobody else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    loop {
+        use std::os::fd::AsRawFd;
+        // SAFETY: addr is a valid sockaddr_un of `len` bytes.
+        let rc = unsafe {
+            libc::connect(
+                fd.as_raw_fd(),
+                std::ptr::addr_of!(addr).cast::<libc::sockaddr>(),
+                len,
+            )
+        };
+        if rc == 0 {
+            break;
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EAGAIN) | Some(libc::EINPROGRESS) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Some(libc::EAGAIN) | Some(libc::EINPROGRESS) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "awsidd does not accept connections (its listen queue is full)",
+                ))
+            }
+            _ => return Err(err),
+        }
+    }
+    let stream = UnixStream::from(fd);
+    stream.set_nonblocking(false)?;
+    Ok(stream)
+}
+
 pub struct Client {
     dir: PathBuf,
     socket: PathBuf,
@@ -95,17 +166,22 @@ impl Client {
         &self.socket
     }
 
-    pub fn connect(&self) -> io::Result<Stream> {
-        let name = self.socket.as_path().to_fs_name::<GenericFilePath>()?;
-        let stream = Stream::connect(name)?;
-        let timeout = match self.deadline {
+    /// Time left before the deadline (at least 1 ms), or `otherwise` without one.
+    fn left(&self, otherwise: Duration) -> Duration {
+        match self.deadline {
             Some(d) => d
                 .saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(1)),
-            None => self.read_timeout,
-        };
-        stream.set_recv_timeout(Some(timeout))?;
-        stream.set_send_timeout(Some(Duration::from_secs(5)))?;
+            None => otherwise,
+        }
+    }
+
+    /// Connects, waiting for room in a full listen queue (a stalled daemon) at most until the
+    /// deadline, then sets the write and read timeouts to what is left of it.
+    pub fn connect(&self) -> io::Result<UnixStream> {
+        let stream = connect_until(&self.socket, Instant::now() + self.left(CONNECT_WAIT))?;
+        stream.set_write_timeout(Some(self.left(WRITE_WAIT)))?;
+        stream.set_read_timeout(Some(self.left(self.read_timeout)))?;
         Ok(stream)
     }
 
@@ -150,7 +226,8 @@ impl Client {
         }
     }
 
-    /// Stops a running daemon of any version. Returns whether one was running.
+    /// Stops a running daemon of any version. Returns whether one was running. Waits 5 s at
+    /// most, and never past the deadline.
     pub fn stop(&self) -> Result<bool, ClientError> {
         match self.exchange(&Request::Shutdown) {
             Err(ClientError::NotRunning(_)) => return Ok(false),
@@ -158,7 +235,7 @@ impl Client {
             // Another protocol cannot be asked politely: signal the pid it recorded.
             Ok(Answer::OtherVersion(_)) | Err(_) => spawn::terminate_by_pidfile(&self.dir),
         }
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + self.left(Duration::from_secs(5));
         while Instant::now() < deadline {
             match self.connect() {
                 Err(e) if nobody_listens(&e) => return Ok(true),

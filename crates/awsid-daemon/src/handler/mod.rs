@@ -64,6 +64,7 @@ fn failed_prompt(d: &Daemon, shell: awsid_proto::msg::Shell) -> Reply {
         settled: false,
         valid_for_secs: 0,
         watch: Vec::new(),
+        whole_env: false,
     })
 }
 

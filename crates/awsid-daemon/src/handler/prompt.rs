@@ -3,11 +3,12 @@
 //! is: the identity, the same fingerprint's previous identity marked stale, or "pending" with
 //! an offline hint marked unconfirmed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use awsid_proto::msg::{PromptReply, PromptRequest, Reply, ResolveOutcome};
+use awsid_proto::runtime;
 
 use super::plan::{any_racy, plan, Planned, Request};
 use crate::cache::Outcome;
@@ -26,31 +27,49 @@ fn now_unix() -> i64 {
         .as_secs() as i64
 }
 
-/// What a shell hook must watch: the files, and the directories holding them (and holding
-/// their symlinks' targets). A file renamed over another keeps its old mtime, so only its
-/// directory's mtime shows the change to a shell's `-nt` test.
+/// What a shell hook must watch: the files, and every directory on the path to them (the
+/// path as named and the path with symlinks resolved) that a rename by this user can change.
+/// A file renamed over another keeps its old mtime, `ln -sfn ~/aws-b ~/.aws` or
+/// `mv ~/.aws-b ~/.aws` leave every file's mtime old: only the mtime of the directory holding
+/// the renamed entry shows the change. The walk up stops before `/`, a directory owned by
+/// another user (`/home`: this user cannot rename entries there) and a sticky one (`/tmp`:
+/// it changes all the time; renaming one's own directory there is the case left out).
 fn watch(files: &[PathBuf]) -> Vec<(String, bool)> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let me = awsid_proto::runtime::euid();
     let mut out: Vec<(String, bool)> = Vec::new();
-    let mut add = |p: &std::path::Path| {
-        let entry = (p.display().to_string(), p.exists());
+    let mut add = |p: &Path, exists: bool| {
+        let entry = (p.display().to_string(), exists);
         if !out.contains(&entry) {
             out.push(entry);
         }
     };
-    for f in files {
-        add(f);
-        if let Some(dir) = f.parent().filter(|d| !d.as_os_str().is_empty()) {
-            add(dir);
+    let dirs = |start: Option<&Path>, add: &mut dyn FnMut(&Path, bool)| {
+        let mut dir = start;
+        while let Some(d) = dir.filter(|d| d.parent().is_some() && !d.as_os_str().is_empty()) {
+            match std::fs::metadata(d) {
+                Ok(m) if m.uid() == me && m.permissions().mode() & 0o1000 == 0 => add(d, true),
+                Ok(_) => break,
+                // A missing directory: its creation shows in its parent.
+                Err(_) => add(d, false),
+            }
+            dir = d.parent();
         }
-        if let Some(dir) = std::fs::canonicalize(f)
-            .ok()
-            .as_deref()
-            .and_then(|c| c.parent())
-        {
-            add(dir);
+    };
+    for f in files {
+        add(f, f.exists());
+        dirs(f.parent(), &mut add);
+        if let Ok(canonical) = std::fs::canonicalize(f) {
+            dirs(canonical.parent(), &mut add);
         }
     }
     out
+}
+
+/// The longest any prompt answer is trusted by a hook without asking again: the refresh
+/// period (an answer awsid cannot re-check by watching files gets a shorter one from its TTL).
+fn max_valid(cfg: &Config) -> u32 {
+    cfg.daemon.refresh_secs.clamp(1, u64::from(u32::MAX)) as u32
 }
 
 struct Shown {
@@ -159,25 +178,38 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             } else {
                 segment(&cfg, req.shell, &state, None, &r.facts, now_unix())
             };
+            let settled = !any_racy(&r.files);
+            if let (true, Some(pid)) = (settled, req.hook_pid) {
+                crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &r.files);
+            }
             return Reply::Prompt(PromptReply {
                 segment,
-                settled: !any_racy(&r.files),
-                valid_for_secs: cfg.daemon.refresh_secs.min(u64::from(u32::MAX)) as u32,
+                settled,
+                valid_for_secs: max_valid(&cfg),
                 watch: watch(&r.files),
+                whole_env: false,
             });
         }
     };
+    // Every answer's validity is finite: the cache entry's freshness when there is one, and
+    // never beyond the refresh period.
     let reply = |shown: Shown, fresh_until: Option<Instant>| {
-        let mut valid = shown.valid_for_secs;
+        let mut valid = shown.valid_for_secs.min(max_valid(&cfg));
         if let Some(until) = fresh_until {
             let left = until.saturating_duration_since(Instant::now()).as_secs();
             valid = valid.min(left.min(u64::from(u32::MAX)) as u32);
         }
+        let settled = shown.settled && valid > 0 && !any_racy(&plan.files);
+        if let (true, Some(pid)) = (settled, req.hook_pid) {
+            crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &plan.files);
+        }
         Reply::Prompt(PromptReply {
             segment: shown.segment,
-            settled: shown.settled && valid > 0 && !any_racy(&plan.files),
+            settled,
             valid_for_secs: valid,
             watch: watch(&plan.files),
+            // A program answers: any exported variable can change the answer.
+            whole_env: plan.chain.whole_env,
         })
     };
     let found = d.cache.lookup(&plan.fingerprint, Instant::now());
@@ -208,10 +240,10 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
     );
     let left = budget.saturating_sub(started.elapsed());
     if let Some(outcome) = super::wait(rx, left).await {
-        let previous = d
-            .cache
-            .lookup(&plan.fingerprint, Instant::now())
-            .and_then(|f| f.previous);
+        // The entry just stored: its freshness bounds this answer as it bounds a cache hit.
+        let stored = d.cache.lookup(&plan.fingerprint, Instant::now());
+        let fresh_until = Some(stored.as_ref().map_or_else(Instant::now, |f| f.fresh_until));
+        let previous = stored.and_then(|f| f.previous);
         let shown = show(
             d,
             &cfg,
@@ -221,7 +253,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             &plan.facts,
             plan.selects_credentials,
         );
-        return reply(shown, None);
+        return reply(shown, fresh_until);
     }
     // Still looking: the same fingerprint's last identity, marked stale; else pending.
     let now = now_unix();

@@ -1,19 +1,21 @@
 //! The prompt request in plain text, for a shell that talks to the socket itself (zsh with
 //! `zsh/net/socket` and `zsh/system`) instead of forking the client.
 //!
-//! Request: `AWTX` then NUL-terminated fields: protocol `1`, shell (`zsh`, `bash`, `fish`,
-//! `tmux`, `plain`), budget in ms, the shell's pid (its stamp file, touched here before the
-//! answer is computed), then `NAME=VALUE` fields (the exported fingerprint variables), then an
-//! empty field. Reply: the client's `--hook` text (see `PromptReply::hook_text`), or `NEEDENV`
-//! on a miss (the shell then runs the client, which sends its whole environment), or
-//! `ERROR <why>`. The connection closes after the reply. Same peer checks, size cap and
-//! timeouts as binary frames.
+//! Request: `AWTX` then NUL-terminated fields: protocol [`TEXT_PROTOCOL`], shell (`zsh`,
+//! `bash`, `fish`, `tmux`, `plain`), budget in ms, the shell's pid (its stamp file, touched here
+//! before the answer is computed), then `NAME=VALUE` fields (the exported fingerprint variables,
+//! each value as `execve` passes it: up to its first NUL, which therefore never appears in
+//! one), then an empty field. Reply: a first line with this daemon's build version (a hook of
+//! another build falls back to the client, which replaces the daemon), then the client's
+//! `--hook` text (see `PromptReply::hook_text`), or `NEEDENV` on a miss (the shell then runs the
+//! client, which sends its whole environment), or `ERROR <why>`. The connection closes after
+//! the reply. Same peer checks, size cap and timeouts as binary frames.
 
 use std::sync::Arc;
 
 use awsid_proto::frame::MAX_FRAME;
 use awsid_proto::msg::{Env, PromptRequest, Reply, Request, Shell};
-use awsid_proto::runtime;
+use awsid_proto::{runtime, TEXT_PROTOCOL};
 use interprocess::local_socket::tokio::Stream;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -67,7 +69,7 @@ fn parse(buf: &[u8]) -> Result<TextRequest, String> {
             .map(|f| String::from_utf8_lossy(f).into_owned())
             .ok_or(format!("missing {what}"))
     };
-    if next("version")? != "1" {
+    if next("version")? != TEXT_PROTOCOL {
         return Err("unsupported text protocol version".into());
     }
     let shell = match next("shell")?.as_str() {
@@ -107,7 +109,7 @@ pub async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
         Err(why) => {
             d.record_error(format!("bad text request: {why}"));
             tracing::warn!(reason = %why, "bad text request; closing the connection");
-            format!("ERROR {why}\n")
+            format!("{}\nERROR {why}\n", awsid_proto::VERSION)
         }
         Ok(TextRequest {
             shell,
@@ -122,12 +124,14 @@ pub async fn serve(d: &Arc<Daemon>, mut stream: Stream) {
                 cwd: None,
                 shell,
                 budget_ms,
+                hook_pid: stamp.as_ref().map(|_| pid),
             });
-            let answer = match handler::handle(d, &mut req).await {
+            let body = match handler::handle(d, &mut req).await {
                 Reply::Prompt(p) => p.hook_text(stamp.as_deref()),
                 Reply::NeedEnv => "NEEDENV\n".to_string(),
                 other => format!("ERROR unexpected {other:?}\n"),
             };
+            let answer = format!("{}\n{body}", awsid_proto::VERSION);
             if let Request::Prompt(p) = &mut req {
                 awsid_proto::msg::wipe(&mut p.env);
             }
@@ -151,7 +155,7 @@ mod tests {
             b
         };
         let r = parse(&req(&[
-            "1",
+            "2",
             "zsh",
             "100",
             "123",
@@ -162,10 +166,11 @@ mod tests {
         assert_eq!((r.shell, r.budget_ms, r.pid), (Shell::Zsh, 100, 123));
         assert_eq!(r.env[0], (b"AWS_PROFILE".to_vec(), b"dev".to_vec()));
         assert_eq!(r.env.len(), 2);
-        assert!(parse(&req(&["2", "zsh", "100", "123"])).is_err());
-        assert!(parse(&req(&["1", "ksh", "100", "123"])).is_err());
-        assert!(parse(&req(&["1", "zsh", "x", "123"])).is_err());
-        assert!(parse(&req(&["1", "zsh", "100", "123", "NOEQUALS"])).is_err());
-        assert!(parse(b"1\x00zsh\x00100").is_err());
+        // Version 1 (replies without the build version) is refused: its hook uses the client.
+        assert!(parse(&req(&["1", "zsh", "100", "123"])).is_err());
+        assert!(parse(&req(&["2", "ksh", "100", "123"])).is_err());
+        assert!(parse(&req(&["2", "zsh", "x", "123"])).is_err());
+        assert!(parse(&req(&["2", "zsh", "100", "123", "NOEQUALS"])).is_err());
+        assert!(parse(b"2\x00zsh\x00100").is_err());
     }
 }

@@ -1,5 +1,10 @@
-//! `awsid init bash|zsh|fish`: print the shell integration (the files under `shell/`, with the
-//! path of this binary filled in).
+//! `awsid init bash|zsh|fish`: print the shell integration (the files under `shell/`), with
+//! the path of this binary, this build's version, and every list a hook needs filled in from
+//! the one Rust definition: the fingerprint variables and path variables
+//! (`awsid_proto::envvars`), the runtime-directory rules and socket name
+//! (`awsid_proto::runtime`), the text protocol's version and the default budget.
+
+use awsid_proto::{envvars, runtime};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum InitShell {
@@ -35,6 +40,85 @@ fn quote(s: &str, fish: bool) -> String {
     }
 }
 
+/// A name from the Rust lists, checked to be a plain identifier (it is written into shell
+/// code unquoted, and into patterns where no character may be special).
+fn name(n: &[u8]) -> &str {
+    let s = std::str::from_utf8(n).unwrap_or("");
+    assert!(
+        !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !s.as_bytes()[0].is_ascii_digit(),
+        "not a plain variable name: {s:?}"
+    );
+    s
+}
+
+fn prefixes() -> impl Iterator<Item = &'static str> {
+    envvars::PREFIXES.iter().map(|p| name(p))
+}
+
+fn exact() -> impl Iterator<Item = &'static str> {
+    envvars::EXACT.iter().map(|p| name(p))
+}
+
+/// bash: the names to look at, `${!AWS_*} … HOME PATH …` (no fork: expansions only).
+fn bash_names() -> String {
+    prefixes()
+        .map(|p| format!("${{!{p}*}}"))
+        .chain(exact().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// bash: every variable name, for answers that depend on the whole environment.
+fn bash_all_names() -> String {
+    ('A'..='Z')
+        .chain('a'..='z')
+        .chain(['_'])
+        .map(|c| format!("${{!{c}*}}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// zsh: a glob over names, `(AWS_*|…|HOME|PATH|…)`.
+fn zsh_pattern() -> String {
+    let alts: Vec<String> = prefixes()
+        .map(|p| format!("{p}*"))
+        .chain(exact().map(str::to_string))
+        .collect();
+    format!("({})", alts.join("|"))
+}
+
+/// zsh: the path-valued variables, as `case` alternatives.
+fn zsh_path_vars() -> String {
+    envvars::PATH_VARS
+        .iter()
+        .map(|p| name(p))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// zsh: sets `dir` to the runtime directory, by [`runtime::runtime_dir_from`]'s rules.
+fn zsh_runtime_dir() -> String {
+    format!(
+        "dir=${{{dir}:-${{{xdg}:+${xdg}/{sub}}}}}\n        [[ -n $dir ]] || dir={fallback}$EUID",
+        dir = runtime::DIR_VAR,
+        xdg = runtime::XDG_VAR,
+        sub = runtime::XDG_SUBDIR,
+        fallback = runtime::FALLBACK_PREFIX,
+    )
+}
+
+/// fish: a regex matching a whole name (with `string match --entire`).
+fn fish_regex() -> String {
+    let pre: Vec<&str> = prefixes().collect();
+    let ex: Vec<&str> = exact().collect();
+    quote(
+        &format!("^(?:{})|^(?:{})$", pre.join("|"), ex.join("|")),
+        true,
+    )
+}
+
 pub fn script(shell: InitShell, add_to_prompt: bool) -> String {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
@@ -44,8 +128,33 @@ pub fn script(shell: InitShell, add_to_prompt: bool) -> String {
         InitShell::Zsh => (ZSH, false),
         InitShell::Fish => (FISH, true),
     };
-    text.replace("@AWSID@", &quote(&exe, fish))
+    let filled = text
+        .replace("@AWSID@", &quote(&exe, fish))
         .replace("@ADD_TO_PROMPT@", if add_to_prompt { "1" } else { "0" })
+        .replace("@VERSION@", &quote(awsid_proto::VERSION, fish))
+        .replace(
+            "@BUDGET_MS@",
+            &crate::cmd::prompt::DEFAULT_BUDGET_MS.to_string(),
+        )
+        .replace("@TEXT_PROTOCOL@", awsid_proto::TEXT_PROTOCOL)
+        .replace("@SOCKET_NAME@", runtime::SOCKET_NAME)
+        .replace("@BASH_NAMES@", &bash_names())
+        .replace("@BASH_ALL_NAMES@", &bash_all_names())
+        .replace("@ZSH_PATTERN@", &zsh_pattern())
+        .replace("@ZSH_PATH_VARS@", &zsh_path_vars())
+        .replace("@ZSH_RUNTIME_DIR@", &zsh_runtime_dir())
+        .replace("@FISH_REGEX@", &fish_regex());
+    debug_assert!(!has_placeholder(&filled), "an unfilled placeholder");
+    filled
+}
+
+/// Whether `@NAME@` (capitals and underscores) is left in a script.
+fn has_placeholder(s: &str) -> bool {
+    s.split('@')
+        .skip(1)
+        .collect::<Vec<_>>()
+        .windows(2)
+        .any(|w| !w[0].is_empty() && w[0].bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
 }
 
 pub fn run(args: Args) -> u8 {

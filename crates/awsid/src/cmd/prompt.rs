@@ -2,7 +2,9 @@
 //!
 //! Whatever happens (no daemon, a broken pipe, a timeout) it exits 0 and prints an empty or
 //! marked segment. With `--hook PID` (used by the shell integration) it first prints one line
-//! for the hook: `settled<TAB>valid-for-seconds<TAB>stamp-file<TAB>±file…`, then the segment.
+//! for the hook: `settled<TAB>valid-for-seconds<TAB>stamp-file<TAB>flags<TAB>±file…`, then the
+//! segment. Every wait (start-up, connect, write, read, replacing a daemon of another build) ends
+//! by the budget.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -40,8 +42,12 @@ pub struct Args {
     hook: Option<u32>,
 }
 
+/// The budget when neither `--budget-ms` nor `$AWSID_BUDGET_MS` says (`awsid init` writes it
+/// into the zsh hook, which talks to the socket itself).
+pub const DEFAULT_BUDGET_MS: u32 = 100;
+
 /// Asks the daemon (starting it if needed) within the budget; None on any failure.
-fn ask(shell: Shell, budget: Duration) -> Option<PromptReply> {
+fn ask(shell: Shell, budget: Duration, hook_pid: Option<u32>) -> Option<PromptReply> {
     let started = Instant::now();
     let mut client = Client::new().ok()?;
     client.deadline = Some(started + budget);
@@ -51,6 +57,7 @@ fn ask(shell: Shell, budget: Duration) -> Option<PromptReply> {
         cwd: None,
         shell,
         budget_ms: budget.as_millis() as u32,
+        hook_pid,
     };
     for _ in 0..2 {
         let left = budget.saturating_sub(started.elapsed());
@@ -73,7 +80,7 @@ pub fn run(args: Args) -> u8 {
     let budget_ms = args
         .budget_ms
         .or_else(|| std::env::var("AWSID_BUDGET_MS").ok()?.parse().ok())
-        .unwrap_or(100);
+        .unwrap_or(DEFAULT_BUDGET_MS);
     let budget = Duration::from_millis(u64::from(budget_ms));
     let shell = match (args.shell, args.hook.is_some()) {
         (ShellArg::Bash, true) => Shell::BashVar,
@@ -84,10 +91,10 @@ pub fn run(args: Args) -> u8 {
         (ShellArg::Plain, _) => Shell::Plain,
     };
     let stamp = args.hook.and_then(runtime::touch_stamp);
-    let reply = ask(shell, budget);
+    let reply = ask(shell, budget, args.hook.filter(|_| stamp.is_some()));
     let mut out = match (&reply, args.hook.is_some()) {
         (Some(r), true) => r.hook_text(stamp.as_deref()),
-        (None, true) => "0\t0\t\n".to_string(),
+        (None, true) => format!("{}\n", awsid_proto::msg::UNSETTLED_LINE),
         (Some(r), false) => r.segment.clone(),
         (None, false) => String::new(),
     };

@@ -120,7 +120,8 @@ pub struct Plan {
     pub region: Option<(String, RegionFrom)>,
     /// Every file that can change the answer (the shared files, token files, caches…).
     pub files: Vec<PathBuf>,
-    /// A program answers: any exported variable, and the working directory, can change it.
+    /// A program answers, or a shared file is named through another variable: any exported
+    /// variable (and, for a program, the working directory) can change the answer.
     pub whole_env: bool,
     /// A relative path is resolved against the shell's working directory.
     pub uses_cwd: bool,
@@ -172,6 +173,18 @@ pub fn plan(input: Input<'_>) -> Plan {
         opaque: false,
     };
     let profile = input.files.profile(&selection.name);
+    // A file named through another variable (`AWS_CONFIG_FILE=$DIR/config`): that variable
+    // can be any, so every exported one counts.
+    if [
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "BOTO_CONFIG",
+    ]
+    .iter()
+    .any(|v| input.vars.set(v).is_some_and(|p| p.contains('$')))
+    {
+        walk.whole_env = true;
+    }
     let mut source = walk.top(&selection, profile);
     let region = select::region(input.vars, profile.get("region"));
     if let (Ok(_), Some((r, _))) = (&source, &region) {

@@ -267,6 +267,14 @@ fn what_a_plan_depends_on() {
     let cache = role.cache_file.clone().unwrap();
     assert!(cache.starts_with("/nonexistent-awsid-home/.aws/cli/cache"));
     assert!(p.files.contains(&cache));
+    // A file named through another variable: any variable can change it.
+    let p = walk(
+        &[("AWS_PROFILE", "k"), ("AWS_CONFIG_FILE", "$DIR/config")],
+        None,
+        config,
+        "",
+    );
+    assert!(p.whole_env);
     // A relative token file is the shell's directory's.
     let p = walk(&[("AWS_PROFILE", "web")], None, config, "");
     assert!(p.uses_cwd);

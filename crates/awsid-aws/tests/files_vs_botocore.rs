@@ -12,7 +12,6 @@ use awsid_aws::files::{
     read_key_val_file, FileState, KeyValError, ProfileFile, RawFile, Section, Value,
 };
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -69,28 +68,9 @@ for job in jobs:
 
 // ---------------------------------------------------------------- JSON
 
-/// Python's `json.dumps(x, sort_keys=True)` (ensure_ascii, ", " and ": ").
+/// Python's `json.dumps` of a string (ensure_ascii): the crate's own writer.
 fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
+    awsid_aws::pyfmt::dump_str(s, out);
 }
 
 enum Json {

@@ -203,7 +203,8 @@ pub fn plan(input: Input<'_>) -> Plan {
         .or_else(|| profile.get("ca_bundle").filter(|c| !c.is_empty()))
         .or_else(|| input.vars.get("REQUESTS_CA_BUNDLE"))
         .map(|c| {
-            let c = select::expand_user(c, input.home);
+            let env = |name: &str| input.vars.set(name).map(str::to_string);
+            let c = files::expand_user(c, &env, &files::passwd_home);
             if files::depends_on_cwd(&c) {
                 walk.uses_cwd = true;
             }

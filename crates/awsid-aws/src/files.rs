@@ -223,8 +223,8 @@ pub use legacy::{
     boto_config_paths, ec2_credential_file_path, parse_key_val, read_key_val_file, KeyValError,
 };
 pub use paths::{
-    config_file_path, credentials_file_path, depends_on_cwd, expand_path, passwd_home, read_file,
-    read_regular, EnvLookup, HomeLookup, MAX_FILE_BYTES,
+    config_file_path, credentials_file_path, depends_on_cwd, expand_path, expand_user, passwd_home,
+    read_file, read_regular, EnvLookup, HomeLookup, MAX_FILE_BYTES,
 };
 pub use views::{config_view, credentials_view, merged_view, shlex_split, ProfileFile};
 

@@ -137,16 +137,6 @@ pub fn absolute(path: &str, cwd: Option<&Path>) -> Option<PathBuf> {
     })
 }
 
-/// `os.path.expanduser` for `~` and `~/…` with the given home (`~user` is left alone).
-pub fn expand_user(path: &str, home: Option<&Path>) -> String {
-    match (path.strip_prefix('~'), home) {
-        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
-            format!("{}{rest}", home.display().to_string().trim_end_matches('/'))
-        }
-        _ => path.to_string(),
-    }
-}
-
 /// The home directory the CLI expands `~` to: `HOME`, else the user's entry in the password
 /// database.
 pub fn home(vars: &Vars) -> Option<PathBuf> {

@@ -123,7 +123,7 @@ fn expand_vars(path: &str, env: EnvLookup<'_>) -> String {
 }
 
 /// `os.path.expanduser` (POSIX).
-pub(super) fn expand_user(path: &str, env: EnvLookup<'_>, home: HomeLookup<'_>) -> String {
+pub fn expand_user(path: &str, env: EnvLookup<'_>, home: HomeLookup<'_>) -> String {
     if !path.starts_with('~') {
         return path.to_string();
     }

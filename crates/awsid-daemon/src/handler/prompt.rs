@@ -187,7 +187,8 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
                 settled,
                 valid_for_secs: max_valid(&cfg),
                 watch: watch(&r.files),
-                whole_env: false,
+                // A file named through another variable: every exported one counts.
+                whole_env: r.chain.whole_env,
             });
         }
     };

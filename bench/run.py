@@ -11,7 +11,7 @@ Measures, interleaved and against one moto_server:
   when that fails);
 - the shell hooks' per-prompt cost (bash, zsh, fish; see bench/prompt.py);
 - the daemon: RSS idle and after N distinct fingerprints, CPU time and wake-ups over an idle
-  window, warm requests per second with many concurrent clients (tests/bin/awsid-load.rs);
+  window, warm requests per second with many concurrent clients (tests/src/bin/awsid-load.rs);
 - the client binary's size;
 and checks the project's goals as ratios from this run. Never a timed test: numbers only.
 """

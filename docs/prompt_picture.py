@@ -13,7 +13,7 @@ directory (sandbox HOME, logs) in place for a look.
 
 Nothing in the picture is drawn by hand. The script
   1. starts moto_server on a free loopback port and seeds it with
-     tests/support/moto_setup.py (IAM users alice in 123456789012 and bob in
+     tests/src/moto_setup.py (IAM users alice in 123456789012 and bob in
      222222222222, which also holds a role "admin" anyone may assume);
   2. builds a sandbox HOME with ~/.aws/credentials ([alice], [bob]),
      ~/.aws/config ([profile prod-admin] assuming bob's admin role from alice,

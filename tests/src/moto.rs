@@ -216,7 +216,7 @@ fn http_get_ok(addr: SocketAddr) -> bool {
 /// Runs moto_setup.py against `url` and returns (alice, bob).
 fn seed(url: &str, log_path: &Path) -> (Keys, Keys) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("support")
+        .join("src")
         .join("moto_setup.py");
     let mut cmd = Command::new("python3");
     cmd.arg(&script)

@@ -33,7 +33,7 @@ pub fn users() -> &'static BTreeMap<String, Keys> {
     USERS_MAP.get_or_init(|| {
         let m = moto();
         let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("support")
+            .join("src")
             .join("diff_setup.py");
         let out = Command::new("python3")
             .arg(&script)
@@ -74,7 +74,7 @@ pub fn users() -> &'static BTreeMap<String, Keys> {
 /// its stdin closes. Returns the child (keep it: its stdin is the server's lifeline) and port.
 fn start_server(script: &str, args: &[&str]) -> (std::process::Child, u16) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("support")
+        .join("src")
         .join(script);
     let mut child = Command::new("python3")
         .arg(&script)

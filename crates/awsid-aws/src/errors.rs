@@ -34,6 +34,25 @@ pub enum CliError {
     NeedsMfa { profile: String, serial: String },
     /// No source had credentials.
     NoCredentials,
+    /// botocore's SSOTokenLoadError: no usable token in the SSO cache (`aws sso login`
+    /// writes it). The detail is botocore's, e.g. `Token for corp does not exist`.
+    SsoTokenLoad(String),
+    /// botocore's UnauthorizedSSOTokenError: the portal refused the token, or a legacy token
+    /// expired.
+    SsoUnauthorized,
+    /// botocore's TokenRetrievalError for an sso-session token past its expiry whose refresh
+    /// failed.
+    SsoRefreshFailed,
+    /// botocore's EndpointConnectionError: no connection to the URL.
+    EndpointConnection { url: String },
+    /// botocore's ConnectTimeoutError.
+    ConnectTimeout { url: String },
+    /// botocore's ReadTimeoutError: connected, no answer in time.
+    ReadTimeout { url: String },
+    /// botocore's ConnectionClosedError: the connection ended before a response.
+    ConnectionClosed { url: String },
+    /// botocore's SSLError (the detail is the TLS library's own words, which differ).
+    Ssl { url: String, detail: String },
     /// Any other sentence the CLI ends with, as it prints it.
     Message(String),
 }
@@ -45,6 +64,13 @@ impl CliError {
             CliError::ProfileNotFound { .. } => FailureKind::ProfileNotFound,
             CliError::NoCredentials => FailureKind::NoCredentials,
             CliError::NeedsMfa { .. } => FailureKind::NeedsMfa,
+            CliError::SsoTokenLoad(_) | CliError::SsoUnauthorized | CliError::SsoRefreshFailed => {
+                FailureKind::SsoLogin
+            }
+            CliError::EndpointConnection { .. }
+            | CliError::ConnectionClosed { .. }
+            | CliError::Ssl { .. } => FailureKind::Network,
+            CliError::ConnectTimeout { .. } | CliError::ReadTimeout { .. } => FailureKind::Timeout,
             _ => FailureKind::Credentials,
         };
         Failure {
@@ -88,6 +114,27 @@ impl fmt::Display for CliError {
             CliError::NoCredentials => f.write_str(
                 "Unable to locate credentials. You can configure credentials by running \"aws configure\".",
             ),
+            CliError::SsoTokenLoad(detail) => write!(f, "Error loading SSO Token: {detail}"),
+            CliError::SsoUnauthorized => f.write_str(
+                "The SSO session associated with this profile has expired or is otherwise \
+                 invalid. To refresh this SSO session run aws sso login with the corresponding \
+                 profile.",
+            ),
+            CliError::SsoRefreshFailed => {
+                f.write_str("Error when retrieving token from sso: Token has expired and refresh failed")
+            }
+            CliError::EndpointConnection { url } => {
+                write!(f, "Could not connect to the endpoint URL: \"{url}\"")
+            }
+            CliError::ConnectTimeout { url } => {
+                write!(f, "Connect timeout on endpoint URL: \"{url}\"")
+            }
+            CliError::ReadTimeout { url } => write!(f, "Read timeout on endpoint URL: \"{url}\""),
+            CliError::ConnectionClosed { url } => write!(
+                f,
+                "Connection was closed before we received a valid response from endpoint URL: \"{url}\"."
+            ),
+            CliError::Ssl { url, detail } => write!(f, "SSL validation failed for {url} {detail}"),
         }
     }
 }

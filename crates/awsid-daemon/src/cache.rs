@@ -56,6 +56,8 @@ pub struct JobInfo {
     /// The STS endpoint the lookup talks to, as far as the daemon can tell (for messages).
     pub endpoint: String,
     running: AtomicBool,
+    /// When the resolver child started.
+    since: Mutex<Option<Instant>>,
 }
 
 impl JobInfo {
@@ -63,12 +65,20 @@ impl JobInfo {
         JobInfo {
             endpoint,
             running: AtomicBool::new(false),
+            since: Mutex::new(None),
         }
     }
 
     /// The resolver child has started (it is no longer queued).
     pub fn set_running(&self) {
+        *self.since.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         self.running.store(true, Ordering::Relaxed);
+    }
+
+    /// How long the resolver child has been running (None while queued).
+    pub fn running_for(&self) -> Option<Duration> {
+        let since = *self.since.lock().unwrap_or_else(|e| e.into_inner());
+        since.map(|s| s.elapsed())
     }
 
     pub fn running(&self) -> bool {

@@ -20,6 +20,9 @@ pub struct Config {
     #[serde(default, rename = "class")]
     pub classes: Vec<Class>,
     pub daemon: DaemonSection,
+    /// The prompt's format and styles, compiled (see [`crate::prompt::Look`]).
+    #[serde(skip)]
+    pub look: crate::prompt::Look,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -28,6 +31,8 @@ pub struct Prompt {
     pub format: String,
     pub symbol: String,
     pub style: String,
+    pub state_style: String,
+    pub hide: Vec<String>,
     pub budget_ms: u32,
     pub expires_within_minutes: u32,
     pub alias_lookup: bool,
@@ -83,6 +88,8 @@ struct UserPrompt {
     format: Option<String>,
     symbol: Option<String>,
     style: Option<String>,
+    state_style: Option<String>,
+    hide: Option<Vec<String>>,
     budget_ms: Option<u32>,
     expires_within_minutes: Option<u32>,
     alias_lookup: Option<bool>,
@@ -98,7 +105,10 @@ struct UserDaemon {
 
 impl Config {
     pub fn defaults() -> Config {
-        toml::from_str(awsid_proto::DEFAULT_CONFIG).expect("the default config parses")
+        let mut c: Config =
+            toml::from_str(awsid_proto::DEFAULT_CONFIG).expect("the default config parses");
+        c.look = crate::prompt::Look::compile(&c).expect("the default look compiles");
+        c
     }
 
     /// Parses a user file over the defaults.
@@ -107,15 +117,19 @@ impl Config {
         let mut c = Config::defaults();
         let p = user.prompt;
         if let Some(v) = p.format {
-            crate::prompt::template::check(&v)?;
             c.prompt.format = v;
         }
         if let Some(v) = p.symbol {
             c.prompt.symbol = v;
         }
         if let Some(v) = p.style {
-            crate::prompt::style::Style::parse(&v)?;
             c.prompt.style = v;
+        }
+        if let Some(v) = p.state_style {
+            c.prompt.state_style = v;
+        }
+        if let Some(v) = p.hide {
+            c.prompt.hide = v;
         }
         if let Some(v) = p.budget_ms {
             c.prompt.budget_ms = v.clamp(BUDGET_MS.0, BUDGET_MS.1);
@@ -126,11 +140,6 @@ impl Config {
         }
         if let Some(v) = p.alias_lookup {
             c.prompt.alias_lookup = v;
-        }
-        for class in &user.classes {
-            if let Some(s) = &class.style {
-                crate::prompt::style::Style::parse(s)?;
-            }
         }
         c.accounts.extend(user.accounts);
         c.classes = user.classes;
@@ -144,6 +153,7 @@ impl Config {
         if let Some(v) = d.resolve_timeout_secs {
             c.daemon.resolve_timeout_secs = v.clamp(RESOLVE_TIMEOUT_SECS.0, RESOLVE_TIMEOUT_SECS.1);
         }
+        c.look = crate::prompt::Look::compile(&c)?;
         Ok(c)
     }
 }

@@ -92,7 +92,9 @@ pub fn failure(f: &Failure) -> WhoamiReply {
             ),
             EXIT_SERVICE,
         ),
-        FailureKind::Credentials | FailureKind::NeedsMfa => (f.message.clone(), EXIT_CONFIG),
+        FailureKind::Credentials | FailureKind::NeedsMfa | FailureKind::SsoLogin => {
+            (f.message.clone(), EXIT_CONFIG)
+        }
         FailureKind::Network | FailureKind::Timeout | FailureKind::Other => {
             (f.message.clone(), EXIT_OTHER)
         }

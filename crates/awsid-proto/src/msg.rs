@@ -288,6 +288,8 @@ pub enum FailureKind {
     Other,
     /// A role with `mfa_serial` and no usable credentials in the AWS CLI's cache.
     NeedsMfa,
+    /// The SSO token is missing, expired or refused: `aws sso login` is what helps.
+    SsoLogin,
 }
 
 #[cfg(test)]

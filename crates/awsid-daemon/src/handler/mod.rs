@@ -126,21 +126,10 @@ fn status(d: &Daemon) -> Status {
     }
 }
 
-/// Joins the resolution in flight for `fp`, or starts one with this environment. The
-/// environment moves into the resolver task and is dropped once the child has started.
-fn resolution(
-    d: &Arc<Daemon>,
-    fp: Fingerprint,
-    env: Env,
-    cwd: Option<Vec<u8>>,
-    profile_override: Option<&str>,
-    opaque: bool,
-) -> Waiter {
-    resolution_with(d, fp, env, cwd, profile_override, opaque, None).0
-}
-
-/// [`resolution`], also returning what a waiter may tell about it (its endpoint, whether it
-/// still waits for a slot). `region` is the plan's, for naming the endpoint.
+/// Joins the resolution in flight for `fp`, or starts one with this environment (which moves
+/// into the resolver task and is dropped once the child has started). Also returns what a
+/// waiter may tell about it (its endpoint, whether it still waits for a slot, how long it has
+/// run). `region` is the plan's, for naming the endpoint.
 fn resolution_with(
     d: &Arc<Daemon>,
     fp: Fingerprint,

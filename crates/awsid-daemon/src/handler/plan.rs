@@ -71,14 +71,13 @@ const SELECTING: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 ];
 
-/// Display name of the profile, in the credential tools' order (with AWS_DEFAULT_PROFILE
-/// before AWS_PROFILE, since that is the one the CLI uses).
-const PROFILE_VARS: &[&str] = &[
+/// The profile a credential tool exported keys from, in starship's order: the name shown
+/// for keys in the environment (AWS_PROFILE is not: keys in the environment win over it).
+const TOOL_PROFILE_VARS: &[&str] = &[
     "AWSU_PROFILE",
     "AWS_VAULT",
     "AWSUME_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_PROFILE",
+    "GRANTED_AWS_ROLE_PROFILE",
     "AWS_SSO_PROFILE",
 ];
 
@@ -130,7 +129,8 @@ pub fn plan_with(
         cwd: cwd.as_deref(),
         now_unix,
     });
-    let facts = facts(&vars, &walked, req.profile_override);
+    let mut facts = facts(&vars, &walked, req.profile_override);
+    facts.endpoint = crate::resolve::endpoint(req.env, facts.region.as_deref());
     let selects_credentials = SELECTING.iter().any(|v| vars.get(v).is_some())
         || !matches!(
             walked.source,
@@ -214,19 +214,54 @@ fn facts(vars: &Vars, walked: &chain::Plan, profile_override: Option<&str>) -> F
                 .filter(|a| !a.is_empty())
         })
         .or_else(|| profile.get("sso_account_id").map(str::to_string));
+    let used = used_profile(vars, walked);
+    let region = walked.region.as_ref().map(|(r, _)| r.clone());
+    // The region shown beside the identity: only one a variable sets over the profile's own
+    // region (the used profile's, else the selected one's).
+    let own = used.as_deref().unwrap_or(&walked.profile.name);
+    let profile_region = walked
+        .files_read
+        .profile(own)
+        .get("region")
+        .map(str::to_string);
+    let other_region = match (&walked.region, &profile_region) {
+        (Some((r, from)), Some(own)) if *from != select::RegionFrom::Profile && r != own => {
+            Some(r.clone())
+        }
+        _ => None,
+    };
     Facts {
         profile: profile_override
             .filter(|p| !p.is_empty())
             .map(str::to_string)
-            .or_else(|| {
-                PROFILE_VARS
-                    .iter()
-                    .find_map(|v| vars.get(v).map(str::to_string))
-            }),
-        region: walked.region.as_ref().map(|(r, _)| r.clone()),
+            .or(used),
+        region,
+        other_region,
+        endpoint: String::new(),
         conflict,
         hint,
         alias: None,
+    }
+}
+
+/// The profile the credentials really come from: the chain's profile when a profile is the
+/// source, the credential tool's profile for keys it exported, none otherwise (an AWS_PROFILE
+/// that environment keys override names nothing that is used).
+fn used_profile(vars: &Vars, walked: &chain::Plan) -> Option<String> {
+    let chosen = Some(walked.profile.name.clone());
+    match &walked.source {
+        Ok(Source::Env(_)) => TOOL_PROFILE_VARS
+            .iter()
+            .find_map(|v| vars.get(v).filter(|p| !p.is_empty()).map(str::to_string)),
+        Ok(Source::WebIdentity { from_env: true, .. })
+        | Ok(Source::Container)
+        | Ok(Source::InstanceMetadata)
+        | Ok(Source::Ec2CredentialFile(_))
+        | Ok(Source::BotoConfig(_)) => None,
+        Ok(_) => chosen,
+        // The CLI stops on this profile (missing, broken…): it is the one in use.
+        Err(_) if walked.profile.named_by.is_some() => chosen,
+        Err(_) => None,
     }
 }
 

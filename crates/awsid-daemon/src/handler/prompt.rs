@@ -19,6 +19,9 @@ use awsid_aws::errors::CliError;
 
 /// How often a countdown must be redrawn.
 const COUNTDOWN_STEP: u32 = 30;
+/// A first lookup running this long is shown as a timeout naming its endpoint, not as
+/// pending.
+const SLOW_LOOKUP: Duration = Duration::from_secs(5);
 
 fn now_unix() -> i64 {
     SystemTime::now()
@@ -123,7 +126,7 @@ fn show(
             }
         }
         ResolveOutcome::Failure(f) => {
-            let state = State::of_failure(f);
+            let state = State::of_failure(f, &facts.endpoint);
             if state.is_transient() {
                 if let Some(ResolveOutcome::Identity(prev)) = previous.map(|p| &**p) {
                     return Shown {
@@ -171,7 +174,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             let failure = r.error.failure();
             let state = match &r.error {
                 CliError::ProfileNotFound { profile } => State::ProfileNotFound(profile.clone()),
-                _ => State::of_failure(&failure),
+                _ => State::of_failure(&failure, ""),
             };
             let segment = if state == State::NoCreds && !r.selects_credentials {
                 String::new() // no AWS in this shell at all: no segment
@@ -231,13 +234,14 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
         Stats::bump(&d.stats.misses);
         return Reply::NeedEnv;
     }
-    let rx = super::resolution(
+    let (rx, job) = super::resolution_with(
         d,
         plan.fingerprint,
         std::mem::take(&mut req.env),
         req.cwd.take(),
         None,
         plan.opaque,
+        plan.facts.region.as_deref(),
     );
     let left = budget.saturating_sub(started.elapsed());
     if let Some(outcome) = super::wait(rx, left).await {
@@ -256,7 +260,9 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
         );
         return reply(shown, fresh_until);
     }
-    // Still looking: the same fingerprint's last identity, marked stale; else pending.
+    // Still looking: the same fingerprint's last identity, marked stale; else its last
+    // failure's state (a timeout stays a timeout while it is tried again); else pending, or a
+    // timeout naming the endpoint once the lookup has run for long.
     let now = now_unix();
     let stale_identity = found.as_ref().and_then(|f| match &*f.outcome {
         ResolveOutcome::Identity(id) => Some(id.clone()),
@@ -273,7 +279,25 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             };
             segment(&cfg, req.shell, &State::Stale, Some(id), &facts, now)
         }
-        None => segment(&cfg, req.shell, &State::Pending, None, &plan.facts, now),
+        None => {
+            let last_failure = found.as_ref().and_then(|f| match &*f.outcome {
+                ResolveOutcome::Failure(failure) => {
+                    Some(State::of_failure(failure, &plan.facts.endpoint))
+                }
+                ResolveOutcome::Identity(_) => None,
+            });
+            let slow = job.running_for().is_some_and(|t| t >= SLOW_LOOKUP);
+            let state = match last_failure {
+                Some(s) => s,
+                None if slow => State::TimedOut(crate::prompt::host_of(&job.endpoint)),
+                None => State::Pending,
+            };
+            if state == State::NoCreds && !plan.selects_credentials {
+                String::new() // no AWS in this shell at all: no segment
+            } else {
+                segment(&cfg, req.shell, &state, None, &plan.facts, now)
+            }
+        }
     };
     reply(
         Shown {

@@ -2,9 +2,12 @@
 //!
 //! Every state other than a fresh identity carries a visible marker, so a prompt never shows a
 //! guess as a fact: `…` pending (with an offline account hint marked `?`), `?` stale,
-//! `!expired`, `!invalid`, `!no-creds`, `!profile NAME`, `!mfa`, `!offline`, `!throttled`,
-//! `!error`,
-//! and `!conflict` when AWS_PROFILE and AWS_DEFAULT_PROFILE disagree.
+//! `!expired`, `!invalid`, `!no-creds`, `!profile NAME`, `!mfa`, `!login` (SSO signed out),
+//! `!offline`, `!timeout HOST`, `!throttled`, `!error`, and `!conflict` when AWS_PROFILE and
+//! AWS_DEFAULT_PROFILE disagree. The marker is drawn in `state_style`, the rest in the
+//! class's style.
+//!
+//! The format and styles are compiled once per configuration load ([`Look`]).
 
 pub mod arn;
 pub mod style;
@@ -13,6 +16,50 @@ pub mod template;
 use awsid_proto::msg::{Failure, FailureKind, Identity, Shell};
 
 use crate::config::Config;
+use style::Style;
+use template::{Field, Node};
+
+/// The prompt's format, styles and classes, compiled once per configuration load.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Look {
+    format: Vec<Node>,
+    style: Style,
+    state_style: Style,
+    classes: Vec<ClassLook>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct ClassLook {
+    pattern: String,
+    style: Option<Style>,
+    symbol: Option<String>,
+}
+
+impl Look {
+    /// Compiles the configuration's `[prompt]` and `[[class]]` (their errors are the
+    /// configuration's).
+    pub fn compile(cfg: &Config) -> Result<Look, String> {
+        let mut format = template::parse(&cfg.prompt.format)?;
+        template::sanitize(&mut format);
+        let classes = cfg
+            .classes
+            .iter()
+            .map(|c| {
+                Ok(ClassLook {
+                    pattern: c.pattern.clone(),
+                    style: c.style.as_deref().map(Style::parse).transpose()?,
+                    symbol: c.symbol.clone(),
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Look {
+            format,
+            style: Style::parse(&cfg.prompt.style)?,
+            state_style: Style::parse(&cfg.prompt.state_style)?,
+            classes,
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {
@@ -25,9 +72,14 @@ pub enum State {
     Invalid,
     NoCreds,
     ProfileNotFound(String),
-    /// A role that needs an MFA code, without usable credentials in the CLI's cache.
+    /// A role that needs an MFA code, without usable credentials in the AWS CLI's cache.
     NeedsMfa,
+    /// The SSO token is missing, expired or refused: `aws sso login`.
+    Login,
     Offline,
+    /// No answer from this endpoint (host) within the lookup's time limit, or a lookup that
+    /// has run for long.
+    TimedOut(String),
     Throttled,
     Failed,
 }
@@ -45,18 +97,23 @@ impl State {
             State::ProfileNotFound(p) if p.is_empty() => "!profile \"\"".to_string(),
             State::ProfileNotFound(p) => format!("!profile {p}"),
             State::NeedsMfa => "!mfa".into(),
+            State::Login => "!login".into(),
             State::Offline => "!offline ".into(),
+            State::TimedOut(host) => format!("!timeout {host} "),
             State::Throttled => "!throttled ".into(),
             State::Failed => "!error ".into(),
         }
     }
 
-    /// The state a failed resolution puts the prompt in.
-    pub fn of_failure(f: &Failure) -> State {
+    /// The state a failed resolution puts the prompt in; `endpoint` is the STS endpoint the
+    /// lookup talked to (named by a timeout).
+    pub fn of_failure(f: &Failure, endpoint: &str) -> State {
         match f.kind {
             FailureKind::NoCredentials => State::NoCreds,
             FailureKind::ProfileNotFound => State::ProfileNotFound(String::new()),
-            FailureKind::Network | FailureKind::Timeout => State::Offline,
+            FailureKind::Network => State::Offline,
+            FailureKind::Timeout => State::TimedOut(host_of(endpoint)),
+            FailureKind::SsoLogin => State::Login,
             FailureKind::Service => match f.code.as_deref().unwrap_or_default() {
                 "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => State::Expired,
                 "InvalidClientTokenId"
@@ -77,15 +134,30 @@ impl State {
 
     /// Whether a failure of this kind may be temporary (the last identity stays shown, stale).
     pub fn is_transient(&self) -> bool {
-        matches!(self, State::Offline | State::Throttled)
+        matches!(self, State::Offline | State::Throttled | State::TimedOut(_))
     }
+}
+
+/// The host (and port) of an endpoint URL: `https://sts.eu-west-1.amazonaws.com/` →
+/// `sts.eu-west-1.amazonaws.com`.
+pub fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // Credentials in a URL (user:pass@host) are never shown.
+    host.rsplit('@').next().unwrap_or_default().to_string()
 }
 
 /// What the environment and config files say, beside the answer from STS.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
+    /// The profile the credentials come from (a credential tool's profile for keys it
+    /// exported); None when no profile is their source.
     pub profile: Option<String>,
     pub region: Option<String>,
+    /// The region in force when it is not the profile's own (a variable overrides it).
+    pub other_region: Option<String>,
+    /// The STS endpoint a lookup talks to, as far as the environment tells (for messages).
+    pub endpoint: String,
     /// AWS_PROFILE and AWS_DEFAULT_PROFILE are both set and differ.
     pub conflict: bool,
     /// An account id known offline (access key, AWS_ACCOUNT_ID, role_arn, sso_account_id).
@@ -136,6 +208,7 @@ pub fn segment(
     facts: &Facts,
     now_unix: i64,
 ) -> String {
+    let look = &cfg.look;
     let principal = identity.map(|i| arn::parse(&i.arn)).unwrap_or_default();
     let mut state = state.clone();
     let mut expires_in = String::new();
@@ -167,53 +240,51 @@ pub fn segment(
         account.push('?');
     }
     let profile = facts.profile.clone().unwrap_or_default();
-    let class = cfg.classes.iter().find(|c| {
+    let matches = |pattern: &str| {
         [&account_id, &account_name, &profile]
             .iter()
-            .any(|v| !v.is_empty() && glob(&c.pattern, v))
-    });
+            .any(|v| !v.is_empty() && glob(pattern, v))
+    };
+    // A fresh identity the user chose not to see; any other state is always shown.
+    if state == State::Fresh && !facts.conflict && cfg.prompt.hide.iter().any(|h| matches(h)) {
+        return String::new();
+    }
+    let class = look.classes.iter().find(|c| matches(&c.pattern));
     let symbol = class
         .and_then(|c| c.symbol.clone())
         .unwrap_or_else(|| cfg.prompt.symbol.clone());
-    let style_spec = class
-        .and_then(|c| c.style.clone())
-        .unwrap_or_else(|| cfg.prompt.style.clone());
+    let style = class.and_then(|c| c.style.as_ref()).unwrap_or(&look.style);
     let mut marker = state.marker();
     if facts.conflict {
         marker = format!("!conflict {marker}");
     }
-    let value = |field: &str| -> String {
+    let value = |field: Field| -> String {
         let raw = match field {
-            "account" => account.clone(),
-            "account_id" => account_id.clone(),
-            "account_name" => account_name.clone(),
-            "alias" => alias.clone(),
-            "principal" => principal.name.clone(),
-            "role" => principal.role.clone(),
-            "session" => principal.session.clone(),
-            "user" => principal.user.clone(),
-            "type" => principal.kind.clone(),
-            "arn" => identity.map(|i| i.arn.clone()).unwrap_or_default(),
-            "user_id" => identity.map(|i| i.user_id.clone()).unwrap_or_default(),
-            "partition" => principal.partition.clone(),
-            "profile" => profile.clone(),
-            "region" => facts.region.clone().unwrap_or_default(),
-            "expires_in" => expires_in.clone(),
-            "state" => marker.clone(),
-            "symbol" => symbol.clone(),
-            _ => String::new(),
+            Field::Account => account.clone(),
+            Field::AccountId => account_id.clone(),
+            Field::AccountName => account_name.clone(),
+            Field::Alias => alias.clone(),
+            Field::Principal => principal.name.clone(),
+            Field::Role => principal.role.clone(),
+            Field::Session => principal.session.clone(),
+            Field::User => principal.user.clone(),
+            Field::Type => principal.kind.clone(),
+            Field::Arn => identity.map(|i| i.arn.clone()).unwrap_or_default(),
+            Field::UserId => identity.map(|i| i.user_id.clone()).unwrap_or_default(),
+            Field::Partition => principal.partition.clone(),
+            Field::Profile => profile.clone(),
+            Field::Region => facts.region.clone().unwrap_or_default(),
+            Field::OtherRegion => facts.other_region.clone().unwrap_or_default(),
+            Field::ExpiresIn => expires_in.clone(),
+            Field::State => marker.clone(),
+            Field::Symbol => symbol.clone(),
         };
         // Data from STS, the environment or the config never carries a control character to
         // the terminal (see `render::sanitize`).
         style::escape(shell, &crate::render::sanitize(&raw))
     };
-    let mut nodes = template::parse(&cfg.prompt.format)
-        .unwrap_or_else(|_| template::parse("{state}{account}").expect("fallback parses"));
-    template::sanitize(&mut nodes);
-    let text = template::render(&nodes, &value);
-    let text = text.trim_end();
-    let style = style::Style::parse(&style_spec).unwrap_or_default();
-    style::paint(shell, &style, text)
+    let pieces = template::trim_end(template::render(&look.format, &value));
+    style::paint_pieces(shell, style, &look.state_style, &pieces)
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use awsid_proto::msg::Shell;
 
+use super::template::Piece;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Style {
     /// Colour index 0..=7 and whether it is the bright variant.
@@ -106,26 +108,72 @@ pub fn escape(shell: Shell, text: &str) -> String {
     }
 }
 
-/// Wraps already-escaped text in the style, in the shell's notation for zero-width sequences.
-pub fn paint(shell: Shell, style: &Style, text: &str) -> String {
-    if style.is_empty() || text.is_empty() {
-        return text.to_string();
-    }
-    const RESET: &str = "\x1b[0m";
-    let on = style.sgr();
+const RESET: &str = "\x1b[0m";
+
+/// An escape sequence in the shell's notation for zero-width text.
+fn zero_width(shell: Shell, seq: &str) -> String {
     match shell {
-        Shell::Bash => format!("\\[{on}\\]{text}\\[{RESET}\\]"),
-        Shell::BashVar => format!("\x01{on}\x02{text}\x01{RESET}\x02"),
-        Shell::Zsh => format!("%{{{on}%}}{text}%{{{RESET}%}}"),
-        Shell::Fish => format!("{on}{text}{RESET}"),
-        Shell::Tmux => format!("{}{text}#[default]", style.tmux()),
-        Shell::Plain => text.to_string(),
+        Shell::Bash => format!("\\[{seq}\\]"),
+        Shell::BashVar => format!("\x01{seq}\x02"),
+        Shell::Zsh => format!("%{{{seq}%}}"),
+        Shell::Fish => seq.to_string(),
+        Shell::Tmux | Shell::Plain => String::new(),
     }
+}
+
+impl Style {
+    /// Switches this style on ("" for no style, and in plain text).
+    fn on(&self, shell: Shell) -> String {
+        match shell {
+            _ if self.is_empty() => String::new(),
+            Shell::Tmux => self.tmux(),
+            _ => zero_width(shell, &self.sgr()),
+        }
+    }
+
+    /// Switches every style off.
+    fn off(&self, shell: Shell) -> String {
+        match shell {
+            _ if self.is_empty() => String::new(),
+            Shell::Tmux => "#[default]".into(),
+            _ => zero_width(shell, RESET),
+        }
+    }
+}
+
+/// Paints the pieces of a segment: each in `base`, the state's marker in `marker`.
+pub fn paint_pieces(shell: Shell, base: &Style, marker: &Style, pieces: &[Piece]) -> String {
+    let mut out = String::new();
+    let mut current: Option<&Style> = None;
+    for piece in pieces.iter().filter(|p| !p.text.is_empty()) {
+        let style = if piece.marker { marker } else { base };
+        if current != Some(style) {
+            if let Some(c) = current {
+                out.push_str(&c.off(shell));
+            }
+            out.push_str(&style.on(shell));
+            current = Some(style);
+        }
+        out.push_str(&piece.text);
+    }
+    if let Some(c) = current {
+        out.push_str(&c.off(shell));
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Already-escaped text wrapped in one style.
+    fn paint(shell: Shell, style: &Style, text: &str) -> String {
+        let piece = Piece {
+            text: text.to_string(),
+            marker: false,
+        };
+        paint_pieces(shell, style, style, &[piece])
+    }
 
     #[test]
     fn every_shell_marks_zero_width_sequences_its_own_way() {
@@ -154,6 +202,39 @@ mod tests {
         assert_eq!(escape(Shell::Bash, "a$b`c\\"), "a\\$b\\`c\\\\");
         assert_eq!(escape(Shell::Tmux, "#1"), "##1");
         assert_eq!(escape(Shell::Fish, "%$#"), "%$#");
+    }
+
+    #[test]
+    fn the_marker_has_its_own_style_and_the_rest_keeps_the_base() {
+        let base = Style::parse("yellow").unwrap();
+        let marker = Style::parse("bold red").unwrap();
+        let pieces = [
+            Piece {
+                text: "!expired ".into(),
+                marker: true,
+            },
+            Piece {
+                text: "dev".into(),
+                marker: false,
+            },
+        ];
+        assert_eq!(
+            paint_pieces(Shell::Zsh, &base, &marker, &pieces),
+            "%{\x1b[1;31m%}!expired %{\x1b[0m%}%{\x1b[33m%}dev%{\x1b[0m%}"
+        );
+        assert_eq!(
+            paint_pieces(Shell::Tmux, &base, &marker, &pieces),
+            "#[fg=red,bold]!expired #[default]#[fg=yellow]dev#[default]"
+        );
+        assert_eq!(
+            paint_pieces(Shell::Plain, &base, &marker, &pieces),
+            "!expired dev"
+        );
+        let none = Style::default();
+        assert_eq!(
+            paint_pieces(Shell::Fish, &none, &marker, &pieces),
+            "\x1b[1;31m!expired \x1b[0mdev"
+        );
     }
 
     #[test]

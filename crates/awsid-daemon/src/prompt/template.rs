@@ -1,31 +1,60 @@
 //! The segment template: `{field}` is replaced; `[ ... ]` shows its content only when every
 //! field directly inside it is non-empty; `\{`, `\[`, `\]`, `\\` are literal characters.
 
-/// Every field a template may name.
-pub const FIELDS: &[&str] = &[
-    "account",
-    "account_id",
-    "account_name",
-    "alias",
-    "principal",
-    "role",
-    "session",
-    "user",
-    "type",
-    "arn",
-    "user_id",
-    "partition",
-    "profile",
-    "region",
-    "expires_in",
-    "state",
-    "symbol",
-];
+/// Declares the fields once: the enum, and the name a template writes for each.
+macro_rules! fields {
+    ($($variant:ident = $name:literal,)*) => {
+        /// A field a template may name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Field {
+            $($variant,)*
+        }
+
+        impl Field {
+            /// Every field, in the documented order.
+            pub const ALL: &'static [Field] = &[$(Field::$variant,)*];
+
+            /// The name a template writes between braces.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Field::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+fields! {
+    Account = "account",
+    AccountId = "account_id",
+    AccountName = "account_name",
+    Alias = "alias",
+    Principal = "principal",
+    Role = "role",
+    Session = "session",
+    User = "user",
+    Type = "type",
+    Arn = "arn",
+    UserId = "user_id",
+    Partition = "partition",
+    Profile = "profile",
+    Region = "region",
+    OtherRegion = "other_region",
+    ExpiresIn = "expires_in",
+    State = "state",
+    Symbol = "symbol",
+}
+
+impl Field {
+    fn named(name: &str) -> Option<Field> {
+        Field::ALL.iter().copied().find(|f| f.name() == name)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     Text(String),
-    Field(&'static str),
+    Field(Field),
     Group(Vec<Node>),
 }
 
@@ -49,10 +78,6 @@ pub fn parse(format: &str) -> Result<Vec<Node>, String> {
     let mut chars = format.chars().peekable();
     let nodes = parse_seq(&mut chars, false)?;
     Ok(nodes)
-}
-
-pub fn check(format: &str) -> Result<(), String> {
-    parse(format).map(|_| ())
 }
 
 fn parse_seq(
@@ -81,10 +106,11 @@ fn parse_seq(
                         None => return Err(format!("format: unclosed {{{name}")),
                     }
                 }
-                let field = FIELDS.iter().find(|f| **f == name).ok_or_else(|| {
+                let field = Field::named(&name).ok_or_else(|| {
+                    let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
                     format!(
                         "format: unknown field {{{name}}} (fields: {})",
-                        FIELDS.join(", ")
+                        names.join(", ")
                     )
                 })?;
                 flush(&mut text, &mut nodes);
@@ -109,25 +135,57 @@ fn parse_seq(
     Ok(nodes)
 }
 
+/// One piece of a rendered segment: text, and whether it is the state's marker (drawn in the
+/// state's style).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub text: String,
+    pub marker: bool,
+}
+
 /// Renders parsed nodes with `value(field)`.
-pub fn render(nodes: &[Node], value: &dyn Fn(&str) -> String) -> String {
-    let mut out = String::new();
+pub fn render(nodes: &[Node], value: &dyn Fn(Field) -> String) -> Vec<Piece> {
+    let mut out = Vec::new();
+    render_into(nodes, value, &mut out);
+    out
+}
+
+fn render_into(nodes: &[Node], value: &dyn Fn(Field) -> String, out: &mut Vec<Piece>) {
     for node in nodes {
         match node {
-            Node::Text(t) => out.push_str(t),
-            Node::Field(f) => out.push_str(&value(f)),
+            Node::Text(t) => out.push(Piece {
+                text: t.clone(),
+                marker: false,
+            }),
+            Node::Field(f) => out.push(Piece {
+                text: value(*f),
+                marker: *f == Field::State,
+            }),
             Node::Group(inner) => {
                 let complete = inner.iter().all(|n| match n {
-                    Node::Field(f) => !value(f).is_empty(),
+                    Node::Field(f) => !value(*f).is_empty(),
                     _ => true,
                 });
                 if complete {
-                    out.push_str(&render(inner, value));
+                    render_into(inner, value, out);
                 }
             }
         }
     }
-    out
+}
+
+/// The pieces without the trailing white space of the whole, and without empty pieces.
+pub fn trim_end(mut pieces: Vec<Piece>) -> Vec<Piece> {
+    pieces.retain(|p| !p.text.is_empty());
+    while let Some(last) = pieces.last_mut() {
+        let kept = last.text.trim_end().len();
+        last.text.truncate(kept);
+        if !last.text.is_empty() {
+            break;
+        }
+        pieces.pop();
+    }
+    pieces
 }
 
 #[cfg(test)]
@@ -136,13 +194,14 @@ mod tests {
 
     fn r(format: &str, pairs: &[(&str, &str)]) -> String {
         let nodes = parse(format).unwrap();
-        render(&nodes, &|f| {
+        let pieces = render(&nodes, &|f| {
             pairs
                 .iter()
-                .find(|(k, _)| *k == f)
+                .find(|(k, _)| *k == f.name())
                 .map(|(_, v)| v.to_string())
                 .unwrap_or_default()
-        })
+        });
+        pieces.into_iter().map(|p| p.text).collect()
     }
 
     #[test]
@@ -158,6 +217,27 @@ mod tests {
         );
         assert_eq!(r("\\[{user}\\]", &[("user", "bob")]), "[bob]");
         assert_eq!(r("[a[{user}]b]", &[]), "ab");
+    }
+
+    #[test]
+    fn every_field_parses_by_its_name_and_trailing_space_is_trimmed() {
+        for f in Field::ALL {
+            assert_eq!(
+                parse(&format!("{{{}}}", f.name())).unwrap(),
+                vec![Node::Field(*f)]
+            );
+        }
+        let pieces = trim_end(render(&parse("{state} {account}").unwrap(), &|f| match f {
+            Field::State => "!x ".into(),
+            _ => String::new(),
+        }));
+        assert_eq!(
+            pieces,
+            vec![Piece {
+                text: "!x".into(),
+                marker: true
+            }]
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ fn facts() -> Facts {
     Facts {
         profile: Some("dev".into()),
         region: Some("eu-west-1".into()),
+        other_region: None,
+        endpoint: "https://sts.eu-west-1.amazonaws.com".into(),
         conflict: false,
         hint: Some("210987654321".into()),
         alias: None,
@@ -28,9 +30,7 @@ fn facts() -> Facts {
 }
 
 fn plain_cfg() -> Config {
-    let mut c = Config::defaults();
-    c.prompt.style = String::new();
-    c
+    Config::parse("[prompt]\nstyle = \"\"\nstate_style = \"\"\n").unwrap()
 }
 
 #[test]
@@ -51,6 +51,12 @@ fn every_state_is_visibly_distinct() {
             "!profile nosuch",
         ),
         (show(&State::Offline, None), "!offline"),
+        (show(&State::Login, None), "!login"),
+        (show(&State::NeedsMfa, None), "!mfa"),
+        (
+            show(&State::TimedOut("sts.amazonaws.com".into()), None),
+            "!timeout sts.amazonaws.com",
+        ),
         (show(&State::Throttled, None), "!throttled"),
         (show(&State::Failed, None), "!error"),
         (
@@ -69,11 +75,11 @@ fn every_state_is_visibly_distinct() {
     for (got, want) in &cases {
         assert_eq!(got, want);
     }
-    // The ten states (the last three cases are the fresh state with an expiry).
-    let mut seen: Vec<&String> = cases[..10].iter().map(|(g, _)| g).collect();
+    // The thirteen states (the last three cases are the fresh state with an expiry).
+    let mut seen: Vec<&String> = cases[..13].iter().map(|(g, _)| g).collect();
     seen.sort();
     seen.dedup();
-    assert_eq!(seen.len(), 10, "two states look alike");
+    assert_eq!(seen.len(), 13, "two states look alike");
     let conflict = Facts {
         conflict: true,
         ..facts()
@@ -151,11 +157,14 @@ fn classes_match_id_name_or_profile_first_match_wins() {
 fn failures_map_to_states() {
     use awsid_proto::msg::{Failure, FailureKind};
     let f = |kind, code: Option<&str>| {
-        State::of_failure(&Failure {
-            kind,
-            code: code.map(str::to_string),
-            message: String::new(),
-        })
+        State::of_failure(
+            &Failure {
+                kind,
+                code: code.map(str::to_string),
+                message: String::new(),
+            },
+            "https://sts.eu-west-1.amazonaws.com",
+        )
     };
     assert_eq!(
         f(FailureKind::Service, Some("ExpiredToken")),
@@ -170,6 +179,11 @@ fn failures_map_to_states() {
         State::Throttled
     );
     assert_eq!(f(FailureKind::Network, None), State::Offline);
+    assert_eq!(
+        f(FailureKind::Timeout, None),
+        State::TimedOut("sts.eu-west-1.amazonaws.com".into())
+    );
+    assert_eq!(f(FailureKind::SsoLogin, None), State::Login);
     assert_eq!(f(FailureKind::NoCredentials, None), State::NoCreds);
     assert!(State::Offline.is_transient() && !State::Invalid.is_transient());
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use awsid_aws::chain::{self, Role, RoleSource, Source};
 use awsid_aws::cli_cache::{self, RoleState};
 use awsid_aws::errors::CliError;
@@ -28,6 +28,8 @@ use awsid_aws::select::{self, Vars};
 use awsid_aws::shared::Files;
 use awsid_proto::codec;
 use awsid_proto::msg::{AliasLookup, Env, Failure, FailureKind, Identity, ResolveOutcome};
+
+use super::wording::{self, LastUrl};
 
 /// What the daemon asks of this child (from its arguments).
 struct Asked {
@@ -148,6 +150,8 @@ struct Ctx {
     sdk: SdkConfig,
     /// How long a credential_process may run.
     process_timeout: Duration,
+    /// The URL of the last request sent (the CLI names it when a connection fails).
+    last_url: LastUrl,
 }
 
 async fn resolve(asked: Asked) -> ResolveOutcome {
@@ -169,8 +173,8 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
         Ok(s) => s.clone(),
         Err(e) => return ResolveOutcome::Failure(e.failure()),
     };
-    let sdk = match sdk_config(&plan, &vars, &files).await {
-        Ok(sdk) => sdk,
+    let (sdk, endpoint) = match sdk_config(&plan, &vars, &files, asked.deadline).await {
+        Ok(loaded) => loaded,
         Err(f) => return ResolveOutcome::Failure(f),
     };
     // A credential_process runs in a process group of its own: it must end before the
@@ -188,6 +192,7 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
         cwd,
         sdk,
         process_timeout,
+        last_url: LastUrl::new(endpoint),
     };
     let creds = match credentials_of(&source, &ctx).await {
         Ok(c) => c,
@@ -211,8 +216,14 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
 }
 
 /// The SDK configuration for this plan: the region the CLI would sign for, the endpoint the
-/// profile names, and no profile file read by the SDK itself.
-async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> Result<SdkConfig, Failure> {
+/// profile names, and no profile file read by the SDK itself. Also the endpoint URL a
+/// variable or the profile names, if any.
+async fn sdk_config(
+    plan: &chain::Plan,
+    vars: &Vars,
+    files: &Files,
+    deadline: Option<Duration>,
+) -> Result<(SdkConfig, Option<String>), Failure> {
     let region = plan
         .region
         .as_ref()
@@ -225,6 +236,18 @@ async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> Result<Sd
         .region(region)
         .profile_files(no_files)
         .no_credentials();
+    // The calls end a little before the daemon's deadline, so that a hanging endpoint is
+    // reported in the CLI's words (a read timeout naming the URL) rather than cut short.
+    if let Some(d) = deadline {
+        let limit = d
+            .saturating_sub(Duration::from_secs(1))
+            .max(Duration::from_millis(500));
+        loader = loader.timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_timeout(limit)
+                .build(),
+        );
+    }
     // The profile's endpoint_url, unless a variable names one (the SDK reads those itself) or
     // configured endpoints are ignored.
     let ignore = vars
@@ -254,12 +277,14 @@ async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> Result<Sd
     }
     if let Some(bundle) = &plan.ca_bundle {
         // The bundle is only read for a TLS connection (an http:// endpoint never needs it).
-        let plain_http = endpoint.is_some_and(|e| e.to_ascii_lowercase().starts_with("http://"));
+        let plain_http = endpoint
+            .as_deref()
+            .is_some_and(|e| e.to_ascii_lowercase().starts_with("http://"));
         if !plain_http {
             loader = loader.http_client(tls_client(bundle)?);
         }
     }
-    Ok(loader.load().await)
+    Ok((loader.load().await, endpoint))
 }
 
 /// An HTTPS client that trusts exactly the certificates of a CA bundle, as the CLI does with
@@ -372,7 +397,12 @@ fn credentials_of<'a>(
                 if let Some(s) = session {
                     builder = builder.session_name(s);
                 }
-                provided(builder.build().provide_credentials().await)
+                let url = sso_url(sso_region, role_name, account_id);
+                builder
+                    .build()
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| sso_failure(&e, &url))
             }
             Source::Login { .. } => Err(fail(
                 FailureKind::Credentials,
@@ -382,7 +412,10 @@ fn credentials_of<'a>(
                 let provider = aws_config::ecs::EcsCredentialsProvider::builder()
                     .configure(&provider_config(ctx))
                     .build();
-                provided(provider.provide_credentials().await)
+                provider
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| container_failure(&e, ctx))
             }
             Source::InstanceMetadata => {
                 let provider = aws_config::imds::credentials::ImdsCredentialsProvider::builder()
@@ -405,12 +438,7 @@ fn sso_token_check(
     session: Option<&str>,
     start_url: &str,
 ) -> Result<(), Failure> {
-    let load_error = |m: String| {
-        fail(
-            FailureKind::Credentials,
-            format!("Error loading SSO Token: {m}"),
-        )
-    };
+    let load_error = |m: String| CliError::SsoTokenLoad(m).failure();
     let name = session.unwrap_or(start_url);
     let Some(bytes) = file.and_then(|f| std::fs::read(f).ok()) else {
         return Err(load_error(format!("Token for {name} does not exist")));
@@ -430,21 +458,14 @@ fn sso_token_check(
     };
     let expired = at <= now_unix();
     if session.is_none() && expired {
-        return Err(fail(
-            FailureKind::Credentials,
-            "The SSO session associated with this profile has expired or is otherwise invalid. \
-             To refresh this SSO session run aws sso login with the corresponding profile.",
-        ));
+        return Err(CliError::SsoUnauthorized.failure());
     }
     let refreshable = token
         .get("refreshToken")
         .and_then(|t| t.as_str())
         .is_some_and(|t| !t.is_empty());
     if expired && !refreshable {
-        return Err(fail(
-            FailureKind::Credentials,
-            "Error when retrieving token from sso: Token has expired and refresh failed",
-        ));
+        return Err(CliError::SsoRefreshFailed.failure());
     }
     Ok(())
 }
@@ -453,18 +474,79 @@ fn provider_config(ctx: &Ctx) -> aws_config::provider_config::ProviderConfig {
     aws_config::provider_config::ProviderConfig::default().with_region(ctx.sdk.region().cloned())
 }
 
-/// A provider's result, its error worded without the SDK's debug dump.
-fn provided(
-    result: Result<Credentials, aws_credential_types::provider::error::CredentialsError>,
-) -> Result<Credentials, Failure> {
-    use aws_credential_types::provider::error::CredentialsError as E;
-    result.map_err(|e| match &e {
-        E::CredentialsNotLoaded(_) => CliError::NoCredentials.failure(),
-        _ => fail(
-            FailureKind::Credentials,
-            DisplayErrorContext(&e).to_string(),
+type CredentialsError = aws_credential_types::provider::error::CredentialsError;
+
+/// The URL botocore's SSO provider calls (GetRoleCredentials), as its errors name it.
+fn sso_url(region: &str, role: &str, account: &str) -> String {
+    format!(
+        "https://portal.sso.{region}.amazonaws.com/federation/credentials?role_name={}&account_id={}",
+        query_escape(role),
+        query_escape(account)
+    )
+}
+
+/// Percent-encoding of a query value as botocore does it (unreserved characters kept).
+fn query_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The SSO provider's failure in the CLI's words: the token could not be renewed, the portal
+/// refused it (signed out), or the portal could not be reached.
+fn sso_failure(e: &CredentialsError, url: &str) -> Failure {
+    use aws_credential_types::provider::error::TokenError;
+    let err: &(dyn std::error::Error + 'static) = e;
+    if let Some(c) = wording::transport(err, url) {
+        return c.failure();
+    }
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if e.downcast_ref::<TokenError>().is_some() {
+            return CliError::SsoRefreshFailed.failure();
+        }
+        cur = e.source();
+    }
+    let text = wording::chain_text(err);
+    if text.contains("UnauthorizedException") {
+        return CliError::SsoUnauthorized.failure();
+    }
+    fail(FailureKind::Credentials, text)
+}
+
+/// The container provider's failure in the CLI's words (botocore's ContainerProvider).
+fn container_failure(e: &CredentialsError, ctx: &Ctx) -> Failure {
+    if let CredentialsError::CredentialsNotLoaded(_) = e {
+        return CliError::NoCredentials.failure();
+    }
+    let url = ctx
+        .vars
+        .get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .map(str::to_string)
+        .or_else(|| {
+            ctx.vars
+                .get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+                .map(|r| format!("http://169.254.170.2{r}"))
+        })
+        .unwrap_or_default();
+    let err: &(dyn std::error::Error + 'static) = e;
+    let detail = match wording::transport(err, &url) {
+        Some(c) => format!(
+            "Error retrieving metadata: Received error when attempting to retrieve container \
+             metadata: {c}"
         ),
-    })
+        None => wording::chain_text(err),
+    };
+    CliError::Retrieval {
+        provider: "container-role".into(),
+        message: detail,
+    }
+    .failure()
 }
 
 /// Keys of a section (the chain already checked both are there).
@@ -529,7 +611,7 @@ fn run_process(command: &str, ctx: &Ctx) -> Result<Credentials, Failure> {
 
 /// An STS client signing with `creds` (or unsigned).
 fn sts(ctx: &Ctx, creds: Option<Credentials>) -> aws_sdk_sts::Client {
-    let mut b = aws_sdk_sts::config::Builder::from(&ctx.sdk);
+    let mut b = aws_sdk_sts::config::Builder::from(&ctx.sdk).interceptor(ctx.last_url.clone());
     if let Some(c) = creds {
         b = b.credentials_provider(SharedCredentialsProvider::new(c));
     }
@@ -640,7 +722,7 @@ async fn assume_role(role: &Role, ctx: &Ctx) -> Result<Credentials, Failure> {
         .set_duration_seconds(duration)
         .send()
         .await
-        .map_err(|e| sts_failure(e, "AssumeRole"))?;
+        .map_err(|e| sts_failure(e, "AssumeRole", &ctx.last_url))?;
     sts_credentials(out.credentials())
 }
 
@@ -673,7 +755,7 @@ async fn web_identity(
         .web_identity_token(token)
         .send()
         .await
-        .map_err(|e| sts_failure(e, "AssumeRoleWithWebIdentity"))?;
+        .map_err(|e| sts_failure(e, "AssumeRoleWithWebIdentity", &ctx.last_url))?;
     sts_credentials(out.credentials())
 }
 
@@ -689,11 +771,12 @@ fn errno_text(e: &std::io::Error) -> String {
 }
 
 /// An STS call's failure, worded as the CLI words it.
-fn sts_failure<E, R>(e: SdkError<E, R>, operation: &str) -> Failure
+fn sts_failure<E, R>(e: SdkError<E, R>, operation: &str, last_url: &LastUrl) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
+    let url = last_url.url();
     match &e {
         SdkError::ServiceError(se) => {
             let err = se.err();
@@ -716,14 +799,12 @@ where
                 }
             }
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => fail(
-            FailureKind::Network,
-            format!(
-                "Could not connect to the STS endpoint: {}",
-                DisplayErrorContext(&e)
-            ),
-        ),
-        _ => fail(FailureKind::Other, DisplayErrorContext(&e).to_string()),
+        // The operation's time limit (set a little before the daemon's deadline).
+        SdkError::TimeoutError(_) => CliError::ReadTimeout { url }.failure(),
+        _ => match wording::transport(&e, &url) {
+            Some(c) => c.failure(),
+            None => fail(FailureKind::Other, wording::chain_text(&e)),
+        },
     }
 }
 
@@ -750,7 +831,7 @@ async fn caller_identity(
                 alias,
             })
         }
-        Err(e) => ResolveOutcome::Failure(sts_failure(e, "GetCallerIdentity")),
+        Err(e) => ResolveOutcome::Failure(sts_failure(e, "GetCallerIdentity", &ctx.last_url)),
     }
 }
 

@@ -15,6 +15,7 @@
 //! lookup nobody waits for any more is dropped after [`QUEUE_PATIENCE`].
 
 pub mod child;
+pub mod wording;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

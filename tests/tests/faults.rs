@@ -292,3 +292,103 @@ fn hostile_answers_never_reach_the_terminal() {
         "{w:?}"
     );
 }
+
+/// A port nothing listens on (bound, then closed).
+fn closed_port() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Runs `aws sts get-caller-identity` and `awsid whoami` in one environment; asserts the same
+/// stderr and a non-zero exit (CLI v2 codes: awsid's may be more precise than v1's 255).
+#[track_caller]
+fn same_error_as_cli(sb: &Sandbox, v: &Vars, cli_args: &[&str], our_args: &[&str]) -> String {
+    let mut args = vec!["sts", "get-caller-identity"];
+    args.extend_from_slice(cli_args);
+    let cli = sb.aws(&args, v);
+    let mut args = vec!["whoami"];
+    args.extend_from_slice(our_args);
+    let ours = sb.awsid(&args, v);
+    assert_ne!(cli.code, 0, "{cli:?}");
+    assert_eq!(ours.stderr, cli.stderr, "ours: {ours:?}\ncli: {cli:?}");
+    assert_eq!(ours.stdout, "");
+    assert_ne!(ours.code, 0);
+    ours.stderr
+}
+
+#[test]
+fn an_unreachable_endpoint_in_the_cli_words_with_its_url() {
+    let sb = Sandbox::new();
+    let keys = sb.vars().keys(
+        "AKIAGOOD000000000051",
+        "secretsecretsecretsecretsecretsecretsecr",
+    );
+    let url = closed_port();
+    for endpoint in [url.clone(), format!("{url}/some/path")] {
+        let v = keys.clone().set("AWS_ENDPOINT_URL", endpoint);
+        let err = same_error_as_cli(&sb, &v, &[], &[]);
+        assert!(
+            err.contains("Could not connect to the endpoint URL"),
+            "{err}"
+        );
+    }
+    // The prompt says so, in the warning colour.
+    let v = keys.clone().set("AWS_ENDPOINT_URL", url);
+    let p = sb.awsid(&["prompt", "--shell", "zsh", "--budget-ms", "8000"], &v);
+    assert_eq!(p.stdout, "%{\x1b[1;31m%}!offline%{\x1b[0m%}", "{p:?}");
+}
+
+#[test]
+fn a_hanging_endpoint_is_a_read_timeout_naming_its_url_then_a_timeout_state() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    // The lookup stops a second before its deadline and reports the CLI's read timeout.
+    sb.write_config("[daemon]\nresolve_timeout_secs = 3\n[prompt]\nstate_style = \"\"\n");
+    let v = vars(&sb, &sts, "AKIAHANG000000000052");
+    let err = same_error_as_cli(&sb, &v, &["--cli-read-timeout", "2"], &["--timeout", "20"]);
+    assert_eq!(
+        err,
+        format!("\nRead timeout on endpoint URL: \"{}/\"\n", sts.url())
+    );
+    // The prompt names the endpoint instead of an endless "pending".
+    let host = sts.url().trim_start_matches("http://").to_string();
+    let v = vars(&sb, &sts, "AKIAHANG000000000053");
+    let shown = wait_until(60, || {
+        let p = sb.awsid(&["prompt", "--shell", "plain", "--budget-ms", "200"], &v);
+        p.stdout == format!("!timeout {host}")
+    });
+    assert!(shown, "the prompt never showed the timeout");
+}
+
+#[test]
+fn a_signed_out_sso_profile_in_the_cli_words_and_a_login_state() {
+    let sb = Sandbox::new();
+    sb.write(
+        ".aws/config",
+        "[profile corp]\nsso_session = corp\nsso_account_id = 111122223333\n\
+         sso_role_name = Admin\nregion = us-east-1\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\
+         [profile legacy]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = us-east-1\n\
+         sso_account_id = 111122223333\nsso_role_name = Admin\n",
+    );
+    std::fs::create_dir_all(sb.home.join(".aws/sso/cache")).unwrap();
+    for (profile, name) in [
+        ("corp", "corp"),
+        ("legacy", "https://legacy.awsapps.com/start"),
+    ] {
+        let v = sb.vars().set("AWS_PROFILE", profile);
+        let err = same_error_as_cli(&sb, &v, &[], &[]);
+        assert_eq!(
+            err,
+            format!("\nError loading SSO Token: Token for {name} does not exist\n")
+        );
+        let p = sb.awsid(&["prompt", "--shell", "plain", "--budget-ms", "8000"], &v);
+        assert_eq!(p.stdout, "!login", "{p:?}");
+    }
+    // The doctor names the command.
+    let v = sb.vars().set("AWS_PROFILE", "corp");
+    let d = sb.awsid(&["doctor"], &v);
+    assert!(d.stdout.contains("aws sso login --profile corp"), "{d:?}");
+}

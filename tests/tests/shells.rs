@@ -340,7 +340,11 @@ fn starship_renders_the_documented_custom_module() {
         &config,
         &format!("format = \"${{custom.awsid}}\"\n{module}"),
     );
-    sb.write_config("[prompt]\nbudget_ms = 3000\n");
+    // bob's account is a class of its own colour; alice's has the default style.
+    sb.write_config(&format!(
+        "[prompt]\nbudget_ms = 3000\n[[class]]\nmatch = \"{}\"\nstyle = \"bold red\"\n",
+        m.bob.account
+    ));
     let vars = sb
         .vars()
         .set("AWS_ENDPOINT_URL", m.url.clone())
@@ -355,9 +359,26 @@ fn starship_renders_the_documented_custom_module() {
     cmd.args(["prompt"]);
     let out = run(cmd);
     assert_eq!(out.code, 0, "{out:?}");
-    // starship wraps it in its own style; the text is account:principal.
+    // awsid's own colours pass through starship: bob's class is bold red.
     assert!(
-        out.stdout.contains(&format!("{}:bob", m.bob.account)),
+        out.stdout
+            .contains(&format!("\x1b[1;31m{}:bob\x1b[0m", m.bob.account)),
+        "{out:?}"
+    );
+    // ...marked as zero-width for the shell starship draws for, and alice keeps the default.
+    let alice = vars
+        .clone()
+        .keys(&m.alice.access_key_id, &m.alice.secret_access_key);
+    sb.awsid(&["prompt", "--budget-ms", "5000"], &alice).ok();
+    let mut cmd = Command::new(&starship);
+    alice.set("STARSHIP_SHELL", "zsh").apply(&mut cmd);
+    cmd.args(["prompt"]);
+    let out = run(cmd);
+    assert!(
+        out.stdout.contains(&format!(
+            "%{{\x1b[33m%}}{}:alice%{{\x1b[0m%}}",
+            m.alice.account
+        )),
         "{out:?}"
     );
     let mut cmd = Command::new(&starship);

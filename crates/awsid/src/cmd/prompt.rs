@@ -22,16 +22,20 @@ pub enum ShellArg {
     Fish,
     Tmux,
     Plain,
+    /// Raw ANSI escapes, for a tool that marks them for its shell itself (starship).
+    Ansi,
 }
 
 /// Print the prompt segment for this shell.
 ///
 /// The account (or its name), the principal, and a countdown when the credentials expire soon;
 /// a marked state when there is no fresh answer (`…` pending, `?` stale, `!expired`,
-/// `!no-creds`, `!profile-not-found`, …). Always exits 0 and never waits past its budget.
+/// `!login`, `!timeout HOST`, `!no-creds`, `!profile NAME`, …). Always exits 0 and never waits
+/// past its budget.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Escaping of colours: bash `\[…\]`, zsh `%{…%}`, fish raw ANSI, tmux `#[…]`, plain none.
+    /// Escaping of colours: bash `\[…\]`, zsh `%{…%}`, fish and ansi raw ANSI (ansi for
+    /// starship, which marks escapes for its shell), tmux `#[…]`, plain none.
     #[arg(long, value_enum, default_value = "plain")]
     shell: ShellArg,
     /// Wait at most this long, in milliseconds (default: $AWSID_BUDGET_MS, else 100).
@@ -86,7 +90,7 @@ pub fn run(args: Args) -> u8 {
         (ShellArg::Bash, true) => Shell::BashVar,
         (ShellArg::Bash, false) => Shell::Bash,
         (ShellArg::Zsh, _) => Shell::Zsh,
-        (ShellArg::Fish, _) => Shell::Fish,
+        (ShellArg::Fish | ShellArg::Ansi, _) => Shell::Fish,
         (ShellArg::Tmux, _) => Shell::Tmux,
         (ShellArg::Plain, _) => Shell::Plain,
     };

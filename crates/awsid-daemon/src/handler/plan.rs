@@ -275,3 +275,7 @@ pub fn any_racy(files: &[PathBuf]) -> bool {
             .unwrap_or(false)
     })
 }
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

@@ -18,6 +18,9 @@ const AWSID: &str = "[prompt]\nstyle = \"\"\nstate_style = \"\"\n\
                      hide = [\"default\"]\n\
                      [[class]]\nmatch = \"prod*\"\nsymbol = \"P \"\n";
 
+/// Variables of one case.
+type EnvVars<'a> = Vec<(&'a str, &'a str)>;
+
 /// The segment for `vars` (HOME and the files are added), the identity confirmed.
 fn shown(home: &Path, vars: &[(&str, &str)], cfg: &Config) -> String {
     let mut env: Env = vec![(b"HOME".to_vec(), home.display().to_string().into_bytes())];
@@ -62,12 +65,12 @@ fn env_and_files_in_one_segment_out() {
         ("AWS_ACCESS_KEY_ID", "AKIAENVKEYS"),
         ("AWS_SECRET_ACCESS_KEY", "s"),
     ];
-    let with = |extra: &[(&'static str, &'static str)]| -> Vec<(&'static str, &'static str)> {
-        let mut v: Vec<(&str, &str)> = keys.to_vec();
+    let with = |extra: &[(&'static str, &'static str)]| -> EnvVars<'static> {
+        let mut v: EnvVars = keys.to_vec();
         v.extend_from_slice(extra);
         v
     };
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<(&str, EnvVars, &str)> = vec![
         (
             "the profile is the source: named, and its class matches",
             vec![("AWS_PROFILE", "prod-admin")],

@@ -342,6 +342,12 @@ fn an_unreachable_endpoint_in_the_cli_words_with_its_url() {
             "{err}"
         );
     }
+    // A container endpoint that cannot be reached: the CLI's provider error around it.
+    let v = sb
+        .vars()
+        .set("AWS_CONTAINER_CREDENTIALS_FULL_URI", format!("{url}/creds"));
+    let err = same_error_as_cli(&sb, &v, &[], &[]);
+    assert!(err.contains("container-role"), "{err}");
     // The prompt says so, in the warning colour.
     let v = keys.clone().set("AWS_ENDPOINT_URL", url);
     let p = sb.awsid(&["prompt", "--shell", "zsh", "--budget-ms", "8000"], &v);

@@ -91,7 +91,7 @@ _awsid() {
                 case $opt in
                     --output) _awsid_add json text table ;;
                     --query) _awsid_add Account Arn UserId ;;
-                    --shell) _awsid_add bash zsh fish tmux plain ;;
+                    --shell) _awsid_add bash zsh fish tmux plain ansi ;;
                     --profile)
                         _awsid_profiles
                         _awsid_add ${__awsid_profiles[@]+"${__awsid_profiles[@]}"}

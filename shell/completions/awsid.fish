@@ -47,7 +47,7 @@ complete -c awsid -n '__fish_seen_subcommand_from whoami' -l profile -x -a '(__a
 complete -c awsid -n '__fish_seen_subcommand_from whoami' -l timeout -x -d 'Give up after this many seconds without an answer from STS'
 
 # awsid prompt (--hook is for the shell integration only)
-complete -c awsid -n '__fish_seen_subcommand_from prompt' -l shell -x -a 'bash zsh fish tmux plain' -d 'Escape colours for this shell'
+complete -c awsid -n '__fish_seen_subcommand_from prompt' -l shell -x -a 'bash zsh fish tmux plain ansi' -d 'Escape colours for this shell'
 complete -c awsid -n '__fish_seen_subcommand_from prompt' -l budget-ms -x -d 'Wait at most this long, in milliseconds'
 
 # awsid init

@@ -185,7 +185,7 @@ fn bash_completes_subcommands_values_and_profiles() {
     );
     assert_eq!(
         c(&["awsid", "prompt", "--shell", ""]),
-        ["bash", "zsh", "fish", "tmux", "plain"]
+        ["bash", "zsh", "fish", "tmux", "plain", "ansi"]
     );
     // Flags: the subcommand's own, not the hidden --hook, not one already given.
     assert_eq!(

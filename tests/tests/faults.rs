@@ -26,19 +26,25 @@ fn service_errors_in_the_cli_words_with_exit_254() {
             "InvalidClientTokenId",
             "The security token included in the request is invalid.",
         ),
-        ("AKIATHROTTLE00000001", "Throttling", "Rate exceeded"),
+        // Retried errors say how many retries were made (CLI v2's standard mode: 3 attempts).
+        (
+            "AKIATHROTTLE00000001",
+            "Throttling",
+            "(reached max retries: 2): Rate exceeded",
+        ),
         (
             "AKIASERVERERR0000001",
             "InternalFailure",
-            "An internal error occurred",
+            "(reached max retries: 2): An internal error occurred",
         ),
     ] {
+        let sep = if message.starts_with('(') { " " } else { ": " };
         let out = sb.awsid(&["whoami"], &vars(&sb, &sts, key));
         assert_eq!(out.code, 254, "{key}: {out:?}");
         assert_eq!(out.stdout, "");
         assert_eq!(
             out.stderr,
-            format!("\nAn error occurred ({code}) when calling the GetCallerIdentity operation: {message}\n")
+            format!("\nAn error occurred ({code}) when calling the GetCallerIdentity operation{sep}{message}\n")
         );
         assert!(sts.calls(key) >= 1);
     }
@@ -405,4 +411,25 @@ fn a_signed_out_sso_profile_in_the_cli_words_and_a_login_state() {
     let v = sb.vars().set("AWS_PROFILE", "corp");
     let d = sb.awsid(&["doctor"], &v);
     assert!(d.stdout.contains("aws sso login --profile corp"), "{d:?}");
+}
+
+#[test]
+fn service_errors_read_as_the_cli_prints_them() {
+    let sts = FakeSts::start();
+    let sb = Sandbox::new();
+    for key in ["AKIAEXPIRED000000061", "AKIAINVALID000000061"] {
+        let err = same_error_as_cli(&sb, &vars(&sb, &sts, key), &[], &[]);
+        assert!(err.contains("GetCallerIdentity operation"), "{err}");
+    }
+    // A retried error gives the retries made: the v1 CLI here makes 5 attempts (legacy mode),
+    // CLI v2 and awsid 3 (standard mode); the sentence is otherwise the same.
+    let v = vars(&sb, &sts, "AKIATHROTTLE00000061");
+    let cli = sb.aws(&["sts", "get-caller-identity"], &v);
+    let ours = sb.awsid(&["whoami"], &v);
+    assert!(cli.stderr.contains("(reached max retries: 4)"), "{cli:?}");
+    assert_eq!(
+        ours.stderr,
+        cli.stderr
+            .replace("(reached max retries: 4)", "(reached max retries: 2)")
+    );
 }

@@ -55,6 +55,14 @@ pub enum CliError {
     Ssl { url: String, detail: String },
     /// Any other sentence the CLI ends with, as it prints it.
     Message(String),
+    /// botocore's ClientError: the service answered `code`. `retries` is set when the call was
+    /// given up after its last attempt.
+    Service {
+        code: String,
+        operation: String,
+        retries: Option<u32>,
+        message: String,
+    },
 }
 
 impl CliError {
@@ -71,11 +79,16 @@ impl CliError {
             | CliError::ConnectionClosed { .. }
             | CliError::Ssl { .. } => FailureKind::Network,
             CliError::ConnectTimeout { .. } | CliError::ReadTimeout { .. } => FailureKind::Timeout,
+            CliError::Service { .. } => FailureKind::Service,
             _ => FailureKind::Credentials,
+        };
+        let code = match self {
+            CliError::Service { code, .. } => Some(code.clone()),
+            _ => None,
         };
         Failure {
             kind,
-            code: None,
+            code,
             message: self.to_string(),
         }
     }
@@ -135,6 +148,21 @@ impl fmt::Display for CliError {
                 "Connection was closed before we received a valid response from endpoint URL: \"{url}\"."
             ),
             CliError::Ssl { url, detail } => write!(f, "SSL validation failed for {url} {detail}"),
+            CliError::Service {
+                code,
+                operation,
+                retries,
+                message,
+            } => {
+                let retried = retries
+                    .map(|n| format!(" (reached max retries: {n})"))
+                    .unwrap_or_default();
+                write!(
+                    f,
+                    "An error occurred ({code}) when calling the {operation} operation{retried}: \
+                     {message}"
+                )
+            }
         }
     }
 }

@@ -84,14 +84,8 @@ pub fn failure(f: &Failure) -> WhoamiReply {
             EXIT_CONFIG,
         ),
         FailureKind::ProfileNotFound => (f.message.clone(), EXIT_CONFIG),
-        FailureKind::Service => (
-            format!(
-                "An error occurred ({}) when calling the GetCallerIdentity operation: {}",
-                f.code.as_deref().unwrap_or("Unknown"),
-                if f.message.is_empty() { "Unknown" } else { &f.message }
-            ),
-            EXIT_SERVICE,
-        ),
+        // The whole sentence (botocore's ClientError), written by the resolver.
+        FailureKind::Service => (f.message.clone(), EXIT_SERVICE),
         FailureKind::Credentials | FailureKind::NeedsMfa | FailureKind::SsoLogin => {
             (f.message.clone(), EXIT_CONFIG)
         }
@@ -528,7 +522,9 @@ mod tests {
         let r = failure(&Failure {
             kind: FailureKind::Service,
             code: Some("ExpiredToken".into()),
-            message: "The security token included in the request is expired".into(),
+            message: "An error occurred (ExpiredToken) when calling the GetCallerIdentity \
+                      operation: The security token included in the request is expired"
+                .into(),
         });
         assert_eq!(r.stderr, "\nAn error occurred (ExpiredToken) when calling the GetCallerIdentity operation: The security token included in the request is expired\n");
         assert_eq!(r.exit_code, 254);

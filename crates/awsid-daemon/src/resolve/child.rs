@@ -722,7 +722,7 @@ async fn assume_role(role: &Role, ctx: &Ctx) -> Result<Credentials, Failure> {
         .set_duration_seconds(duration)
         .send()
         .await
-        .map_err(|e| sts_failure(e, "AssumeRole", &ctx.last_url))?;
+        .map_err(|e| sts_failure(e, "AssumeRole", ctx))?;
     sts_credentials(out.credentials())
 }
 
@@ -755,7 +755,7 @@ async fn web_identity(
         .web_identity_token(token)
         .send()
         .await
-        .map_err(|e| sts_failure(e, "AssumeRoleWithWebIdentity", &ctx.last_url))?;
+        .map_err(|e| sts_failure(e, "AssumeRoleWithWebIdentity", ctx))?;
     sts_credentials(out.credentials())
 }
 
@@ -771,33 +771,28 @@ fn errno_text(e: &std::io::Error) -> String {
 }
 
 /// An STS call's failure, worded as the CLI words it.
-fn sts_failure<E, R>(e: SdkError<E, R>, operation: &str, last_url: &LastUrl) -> Failure
+fn sts_failure<E, R>(e: SdkError<E, R>, operation: &str, ctx: &Ctx) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
 {
+    let last_url = &ctx.last_url;
+    let max_attempts = ctx.sdk.retry_config().map_or(1, |r| r.max_attempts());
     let url = last_url.url();
     match &e {
         SdkError::ServiceError(se) => {
             let err = se.err();
-            let code = err.code().unwrap_or("Unknown").to_string();
-            let message = err.message().unwrap_or("Unknown").to_string();
-            if operation == "GetCallerIdentity" {
-                Failure {
-                    kind: FailureKind::Service,
-                    code: Some(code),
-                    message,
-                }
-            } else {
-                Failure {
-                    kind: FailureKind::Service,
-                    code: Some(code.clone()),
-                    message: format!(
-                        "An error occurred ({code}) when calling the {operation} operation: \
-                         {message}"
-                    ),
-                }
+            // Given up after the last attempt the retry policy allows: botocore says how many
+            // retries it made.
+            let max = max_attempts.max(1);
+            let attempts = last_url.attempts();
+            CliError::Service {
+                code: err.code().unwrap_or("Unknown").to_string(),
+                operation: operation.to_string(),
+                retries: (attempts >= max && max > 1).then(|| attempts - 1),
+                message: err.message().unwrap_or("Unknown").to_string(),
             }
+            .failure()
         }
         // The operation's time limit (set a little before the daemon's deadline).
         SdkError::TimeoutError(_) => CliError::ReadTimeout { url }.failure(),
@@ -831,7 +826,7 @@ async fn caller_identity(
                 alias,
             })
         }
-        Err(e) => ResolveOutcome::Failure(sts_failure(e, "GetCallerIdentity", &ctx.last_url)),
+        Err(e) => ResolveOutcome::Failure(sts_failure(e, "GetCallerIdentity", ctx)),
     }
 }
 

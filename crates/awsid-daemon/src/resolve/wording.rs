@@ -5,16 +5,22 @@
 use std::error::Error;
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_sts::config::interceptors::BeforeTransmitInterceptorContextRef;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_sts::config::interceptors::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
 use aws_sdk_sts::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sts::error::{BoxError, ConnectorError};
 use awsid_aws::errors::CliError;
 
 /// Remembers the URL of the last request a client sent (botocore names it in its connection
-/// errors). Calls are made one after the other, so the last URL is the failing call's.
+/// errors), and how many attempts the last operation made (botocore counts its retries).
+/// Calls are made one after the other, so the last ones are the failing call's.
 #[derive(Debug, Clone, Default)]
 pub struct LastUrl {
     sent: Arc<Mutex<Option<String>>>,
+    attempts: Arc<AtomicU32>,
     /// The endpoint URL a variable or the profile names.
     configured: Option<String>,
 }
@@ -23,8 +29,14 @@ impl LastUrl {
     pub fn new(configured: Option<String>) -> LastUrl {
         LastUrl {
             sent: Arc::default(),
+            attempts: Arc::default(),
             configured,
         }
+    }
+
+    /// The attempts the last operation made.
+    pub fn attempts(&self) -> u32 {
+        self.attempts.load(Ordering::Relaxed)
     }
 
     /// The URL as the CLI names it: a configured endpoint joined with the call's path `/` as
@@ -57,6 +69,15 @@ impl Intercept for LastUrl {
         "awsid-last-url"
     }
 
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.attempts.store(0, Ordering::Relaxed);
+        Ok(())
+    }
+
     fn read_before_transmit(
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
@@ -65,6 +86,7 @@ impl Intercept for LastUrl {
     ) -> Result<(), BoxError> {
         let uri = context.request().uri().to_string();
         *self.sent.lock().unwrap_or_else(|e| e.into_inner()) = Some(uri);
+        self.attempts.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -12,7 +12,8 @@ fn prompt(sb: &Sandbox, v: &Vars) -> String {
         let out = sb.awsid(&["prompt", "--shell", "plain", "--budget-ms", "1000"], v);
         assert_eq!(out.code, 0, "{out:?}");
         assert_eq!(out.stderr, "");
-        if !out.stdout.starts_with('…') {
+        // Pending is "…", also after another marker ("!conflict …").
+        if !out.stdout.contains('…') {
             return out.stdout;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));

@@ -195,3 +195,17 @@ fn globs() {
     assert!(!glob("prod", "production"));
     assert!(glob("*", ""));
 }
+
+/// Every field the template knows is documented in the default file (one list: the enum).
+#[test]
+fn every_field_is_documented_in_the_default_config() {
+    let doc = awsid_proto::DEFAULT_CONFIG;
+    let start = doc.find("# Fields:").expect("a Fields: paragraph");
+    let end = start + doc[start..].find("\nformat =").expect("format after it");
+    let words: Vec<&str> = doc[start..end]
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .collect();
+    for f in template::Field::ALL {
+        assert!(words.contains(&f.name()), "{} is not documented", f.name());
+    }
+}

@@ -243,7 +243,10 @@ fn missing_profile_and_no_credentials_are_problems() {
         .unwrap()
         .contains("Unable to locate credentials"));
     let recent = r["daemon"]["status"]["recent_errors"].to_string();
-    assert!(recent.contains("NoCredentials"), "{recent}");
+    assert!(
+        recent.contains("no credentials: Unable to locate credentials"),
+        "{recent}"
+    );
     assert!(human.stdout.contains("no credentials"), "{human:?}");
 }
 

@@ -125,7 +125,7 @@ pub fn safe_summary(kind: FailureKind, code: Option<&str>, message: &str) -> Str
             .find(|l| !l.is_empty())
             .unwrap_or_default(),
     };
-    format!("{kind:?}{code}: {text}")
+    format!("{}{code}: {text}", kind.label())
 }
 
 fn syntax_error(message: String) -> WhoamiReply {

@@ -292,6 +292,23 @@ pub enum FailureKind {
     SsoLogin,
 }
 
+impl FailureKind {
+    /// The kind in words (status, doctor, log).
+    pub fn label(self) -> &'static str {
+        match self {
+            FailureKind::NoCredentials => "no credentials",
+            FailureKind::ProfileNotFound => "profile not found",
+            FailureKind::Service => "service error",
+            FailureKind::Credentials => "credentials error",
+            FailureKind::Network => "network error",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Other => "error",
+            FailureKind::NeedsMfa => "needs MFA",
+            FailureKind::SsoLogin => "SSO login needed",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,7 +213,11 @@ fn resolution_with(
                 }
                 if let ResolveOutcome::Failure(f) = &outcome {
                     d.record_error(describe_failure(f));
-                    tracing::info!(kind = ?f.kind, code = ?f.code, "resolution failed");
+                    tracing::info!(
+                        kind = f.kind.label(),
+                        code = f.code.as_deref().unwrap_or("-"),
+                        "resolution failed"
+                    );
                 } else {
                     tracing::debug!("resolved a new fingerprint");
                 }

@@ -407,6 +407,30 @@ fn a_signed_out_sso_profile_in_the_cli_words_and_a_login_state() {
         let p = sb.awsid(&["prompt", "--shell", "plain", "--budget-ms", "8000"], &v);
         assert_eq!(p.stdout, "!login", "{p:?}");
     }
+    // Signed in, but the portal cannot be reached: the CLI's sentence with the portal's URL.
+    let in_a_day = "2099-01-01T00:00:00Z";
+    sb.write(
+        &awsid_tests::diff::sso_cache_path("corp"),
+        &format!(
+            "{{\"accessToken\": \"t\", \"expiresAt\": \"{in_a_day}\", \"refreshToken\": \"r\", \
+             \"clientId\": \"c\", \"clientSecret\": \"s\", \"registrationExpiresAt\": \"{in_a_day}\", \
+             \"region\": \"us-east-1\", \"startUrl\": \"https://corp.awsapps.com/start\"}}"
+        ),
+    );
+    let url = closed_port();
+    let v = sb
+        .vars()
+        .set("AWS_PROFILE", "corp")
+        .set("AWS_ENDPOINT_URL", url.clone());
+    let err = same_error_as_cli(&sb, &v, &[], &[]);
+    assert_eq!(
+        err,
+        format!(
+            "\nCould not connect to the endpoint URL: \"{url}/federation/credentials?\
+             role_name=Admin&account_id=111122223333\"\n"
+        )
+    );
+    std::fs::remove_file(sb.home.join(awsid_tests::diff::sso_cache_path("corp"))).unwrap();
     // The doctor names the command.
     let v = sb.vars().set("AWS_PROFILE", "corp");
     let d = sb.awsid(&["doctor"], &v);

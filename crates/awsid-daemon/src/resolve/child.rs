@@ -397,7 +397,7 @@ fn credentials_of<'a>(
                 if let Some(s) = session {
                     builder = builder.session_name(s);
                 }
-                let url = sso_url(sso_region, role_name, account_id);
+                let url = sso_url(&ctx.vars, sso_region, role_name, account_id);
                 builder
                     .build()
                     .provide_credentials()
@@ -476,10 +476,18 @@ fn provider_config(ctx: &Ctx) -> aws_config::provider_config::ProviderConfig {
 
 type CredentialsError = aws_credential_types::provider::error::CredentialsError;
 
-/// The URL botocore's SSO provider calls (GetRoleCredentials), as its errors name it.
-fn sso_url(region: &str, role: &str, account: &str) -> String {
+/// The URL of the SSO portal's GetRoleCredentials call, as the CLI's errors name it: at
+/// `AWS_ENDPOINT_URL_SSO` / `AWS_ENDPOINT_URL` when set (the SDK's SSO client reads them as
+/// botocore does), else the region's portal.
+fn sso_url(vars: &Vars, region: &str, role: &str, account: &str) -> String {
+    let base = vars
+        .get("AWS_ENDPOINT_URL_SSO")
+        .or_else(|| vars.get("AWS_ENDPOINT_URL"))
+        .filter(|u| !u.is_empty())
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("https://portal.sso.{region}.amazonaws.com"));
     format!(
-        "https://portal.sso.{region}.amazonaws.com/federation/credentials?role_name={}&account_id={}",
+        "{base}/federation/credentials?role_name={}&account_id={}",
         query_escape(role),
         query_escape(account)
     )

@@ -23,6 +23,23 @@ def "nu-complete awsid shells" [] {
     [bash zsh fish nu]
 }
 
+# Nothing here takes a file name: an empty list, rather than nushell's file names.
+def "nu-complete awsid nothing" [] {
+    []
+}
+
+# `awsid help COMMAND`: a subcommand, then daemon's actions.
+def "nu-complete awsid help" [context: string] {
+    let words = $context | split row --regex '\s+' | skip 2
+    if ($words | length) <= 1 {
+        [whoami prompt init config daemon flush doctor completions service help]
+    } else if ($words | first) == "daemon" and ($words | length) == 2 {
+        [start stop status restart]
+    } else {
+        []
+    }
+}
+
 # Print the AWS identity of this shell, fast, for prompts and scripts
 export extern "awsid" [
     --help(-h) # Print help
@@ -34,14 +51,14 @@ export extern "awsid whoami" [
     --output: string@[json text table] # Output format
     --query: string@[Account Arn UserId] # Print one field only
     --profile: string@"nu-complete awsid profiles" # Use this profile from the config files
-    --timeout: string # Give up after this many seconds without an answer from STS
+    --timeout: string@"nu-complete awsid nothing" # Give up after this many seconds without an answer from STS
     --help(-h) # Print help
 ]
 
 # Print the prompt segment
 export extern "awsid prompt" [
     --shell: string@[bash zsh fish nu tmux plain] # Escape colours for this shell
-    --budget-ms: string # Wait at most this long, in milliseconds
+    --budget-ms: string@"nu-complete awsid nothing" # Wait at most this long, in milliseconds
     --help(-h) # Print help
 ]
 
@@ -113,5 +130,5 @@ export extern "awsid service" [
 
 # Print help for awsid or a subcommand
 export extern "awsid help" [
-    ...command: string@[whoami prompt init config daemon flush doctor completions service help start stop status restart]
+    ...command: string@"nu-complete awsid help"
 ]

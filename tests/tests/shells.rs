@@ -185,6 +185,36 @@ fn shellcheck_and_fish_indent_are_clean() {
     }
 }
 
+/// Loaded twice, the nu integration has one pre_prompt hook (first, before the user's) and
+/// puts the segment once in front of the user's right prompt.
+#[test]
+fn nu_loaded_twice_hooks_once() {
+    if !have("nu") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let file = sb.root.join("init.nu");
+    std::fs::write(&file, init("nu", true)).unwrap();
+    let body = format!(
+        "$env.config.hooks.pre_prompt = [{{|| $env.MINE = 1 }}]; \
+         $env.PROMPT_COMMAND_RIGHT = {{|| 'R' }}; \
+         source '{0}'; source '{0}'; \
+         $env.AWSID_SEGMENT = 'S'; \
+         print ($env.config.hooks.pre_prompt | length); \
+         print ($env.config.hooks.pre_prompt | first | get __awsid? | default false); \
+         print (do $env.PROMPT_COMMAND_RIGHT)",
+        file.display()
+    );
+    let mut cmd = Command::new("nu");
+    sb.vars().apply(&mut cmd);
+    cmd.args(["--no-config-file", "--no-history", "-c", &body]);
+    let out = run(cmd);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "2\ntrue\nS R\n", "")
+    );
+}
+
 fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
@@ -845,8 +875,19 @@ fn each_hook_selects_exactly_the_fingerprint_variables() {
             .collect();
         got.sort_unstable();
         let mut want: Vec<&str> = if shell == "nu" {
+            let exported: Vec<&str> = exported.split_whitespace().collect();
+            for n in [
+                "AWS_PROFILE",
+                "AWSU",
+                "GRANTED_SSO",
+                "HOME",
+                "PATH",
+                "HTTP_PROXY",
+            ] {
+                assert!(exported.contains(&n), "nu does not export {n}: {out:?}");
+            }
             exported
-                .split_whitespace()
+                .into_iter()
                 .filter(|n| is_fingerprint_var(n.as_bytes()))
                 .collect()
         } else {

@@ -22,7 +22,7 @@ $env.__AWSID = {
     stamp: ""
     all: false
     last: null
-    present: []
+    paths: []
     absent: []
 }
 
@@ -33,7 +33,7 @@ def __awsid_sig [all: bool] {
     if $all {
         $env | reject --optional config __AWSID AWSID_SEGMENT CMD_DURATION_MS LAST_EXIT_CODE
     } else {
-        let names = $env | columns | where {|n| $n =~ @NU_REGEX@ }
+        let names = $env | columns | where @NU_NAME_TEST@
         {
             pwd: $env.PWD
             conversions: ($env.ENV_CONVERSIONS? | default {})
@@ -45,20 +45,20 @@ def __awsid_sig [all: bool] {
 
 # True when every watched file and directory is as it was at the last request: none newer
 # than the stamp (set 2 s before the request), none missing, none of the absent ones there.
-# (nushell sees mtimes only: a ctime-only change, as by `cp -p`, makes the daemon remove the
-# stamp instead.)
+# One `ls` for all (`ls` does not follow a symlink named last: `paths` holds the file behind
+# it too). (nushell sees mtimes only: a ctime-only change, as by `cp -p`, makes the daemon
+# remove the stamp instead.)
 def __awsid_unchanged [] {
     let s = $env.__AWSID
     if $s.stamp == "" { return false }
     try {
-        let since = ls --directory $s.stamp | get 0.modified
-        if ($s.present | is-not-empty) {
-            # ls does not follow a symlink named last: the file behind it is listed too.
-            let paths = $s.present | append ($s.present | path expand) | uniq
-            let newest = ls --directory ...$paths | get modified | math max
-            if $newest > $since { return false }
-        }
-        $s.absent | all {|p| not ($p | path exists --no-symlink) }
+        let listed = ls --directory $s.stamp ...$s.paths
+        let stamp = $listed | first
+        (
+            $stamp.name == $s.stamp
+            and ($listed | get modified | math max) == $stamp.modified
+            and ($s.absent | all {|p| not ($p | path exists) })
+        )
     } catch {
         false
     }
@@ -85,6 +85,7 @@ def --env __awsid_hook [] {
     let valid = try { $f | get 1 | into int } catch { 0 }
     let watched = $f | skip 4
     let all = ($f | get --optional 3 | default "") =~ "e"
+    let present = $watched | where {|w| $w starts-with "+" } | each {|w| $w | str substring 1.. }
     $env.__AWSID = $s | merge {
         settled: (if ($f | get 0) == "1" { 1 } else { 0 })
         until: ((date now) + ([$valid 1000000000] | math min) * 1sec)
@@ -92,7 +93,7 @@ def --env __awsid_hook [] {
         all: $all
         # The signature the answer belongs to, in the form the answer asks for.
         last: (if $all == $s.all { $sig } else { __awsid_sig $all })
-        present: ($watched | where {|w| $w starts-with "+" } | each {|w| $w | str substring 1.. })
+        paths: ($present | append ($present | path expand) | uniq)
         absent: ($watched | where {|w| $w starts-with "-" } | each {|w| $w | str substring 1.. })
     }
 }

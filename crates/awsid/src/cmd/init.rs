@@ -127,12 +127,21 @@ fn zsh_runtime_dir() -> String {
     )
 }
 
-/// fish and nu: a regex matching a whole name (fish's `string match --entire`, nu's `=~`;
-/// PCRE2 and Rust's regex crate read it alike).
+/// fish: a regex matching a whole name (with `string match --entire`).
 fn name_regex() -> String {
     let pre: Vec<&str> = prefixes().collect();
     let ex: Vec<&str> = exact().collect();
     format!("^(?:{})|^(?:{})$", pre.join("|"), ex.join("|"))
+}
+
+/// nu: a row condition for `where` over names, `$it starts-with 'AWS_' or … or $it in [HOME …]`
+/// (operators only: a regex or a closure per name costs several times more).
+fn nu_name_test() -> String {
+    let pre = prefixes().map(|p| format!("$it starts-with '{p}'"));
+    let ex: Vec<&str> = exact().collect();
+    pre.chain([format!("$it in [{}]", ex.join(" "))])
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 pub fn script(shell: InitShell, add_to_prompt: bool) -> String {
@@ -161,7 +170,7 @@ pub fn script(shell: InitShell, add_to_prompt: bool) -> String {
         .replace("@ZSH_PATH_VARS@", &zsh_path_vars())
         .replace("@ZSH_RUNTIME_DIR@", &zsh_runtime_dir())
         .replace("@FISH_REGEX@", &quote(&name_regex(), Quoting::Fish))
-        .replace("@NU_REGEX@", &quote(&name_regex(), Quoting::Nu));
+        .replace("@NU_NAME_TEST@", &nu_name_test());
     debug_assert!(!has_placeholder(&filled), "an unfilled placeholder");
     filled
 }

@@ -21,33 +21,35 @@ $env.__AWSID = {
     until: (date now)
     stamp: ""
     all: false
+    env: null
     last: null
     paths: []
     absent: []
 }
 
-# What can change the answer: the directory (relative paths), the conversions nushell applies
-# when exporting, and each variable awsid reads, by value; every variable (less nushell's
-# per-prompt ones) when the answer depends on them all.
-def __awsid_sig [all: bool] {
-    if $all {
-        $env | reject --optional config __AWSID AWSID_SEGMENT CMD_DURATION_MS LAST_EXIT_CODE
-    } else {
-        let names = $env | columns | where @NU_NAME_TEST@
-        {
-            pwd: $env.PWD
-            conversions: ($env.ENV_CONVERSIONS? | default {})
-            # (`select` with no name would keep every column.)
-            vars: (if ($names | is-empty) { {} } else { $env | select ...$names })
-        }
+# The whole environment less nushell's per-prompt variables (and the hook's own): what the
+# answer depends on when it comes from a program, and a cheap first comparison otherwise.
+def __awsid_env [] {
+    $env | reject --optional config __AWSID AWSID_SEGMENT CMD_DURATION_MS LAST_EXIT_CODE
+}
+
+# What can change the answer otherwise: the directory (relative paths), the conversions
+# nushell applies when exporting, and each variable awsid reads, by value.
+def __awsid_sig [] {
+    let names = $env | columns | where @NU_NAME_TEST@
+    {
+        pwd: $env.PWD
+        conversions: ($env.ENV_CONVERSIONS? | default {})
+        # (`select` with no name would keep every column.)
+        vars: (if ($names | is-empty) { {} } else { $env | select ...$names })
     }
 }
 
 # True when every watched file and directory is as it was at the last request: none newer
 # than the stamp (set 2 s before the request), none missing, none of the absent ones there.
 # One `ls` for all (`ls` does not follow a symlink named last: `paths` holds the file behind
-# it too). (nushell sees mtimes only: a ctime-only change, as by `cp -p`, makes the daemon
-# remove the stamp instead.)
+# it too), and no closure (calling one costs more than all the rest). (nushell sees mtimes
+# only: a ctime-only change, as by `cp -p`, makes the daemon remove the stamp instead.)
 def __awsid_unchanged [] {
     let s = $env.__AWSID
     if $s.stamp == "" { return false }
@@ -57,7 +59,7 @@ def __awsid_unchanged [] {
         (
             $stamp.name == $s.stamp
             and ($listed | get modified | math max) == $stamp.modified
-            and ($s.absent | all {|p| not ($p | path exists) })
+            and not (true in ($s.absent | path exists))
         )
     } catch {
         false
@@ -66,10 +68,16 @@ def __awsid_unchanged [] {
 
 def --env __awsid_hook [] {
     let s = $env.__AWSID
-    let sig = __awsid_sig $s.all
-    if $s.settled == 1 and $sig == $s.last and (date now) < $s.until and (__awsid_unchanged) {
+    let now = __awsid_env
+    # The same environment, or (unless the answer depends on all of it) the same variables
+    # awsid reads.
+    let same = $now == $s.env or (not $s.all and (__awsid_sig) == $s.last)
+    if $s.settled == 1 and $same and (date now) < $s.until and (__awsid_unchanged) {
+        # Remembered, so that the next prompt takes the first comparison.
+        if $now != $s.env { $env.__AWSID.env = $now }
         return
     }
+    let sig = __awsid_sig
     let out = try {
         do {
             hide-env --ignore-errors CMD_DURATION_MS LAST_EXIT_CODE AWSID_SEGMENT __AWSID
@@ -91,8 +99,9 @@ def --env __awsid_hook [] {
         until: ((date now) + ([$valid 1000000000] | math min) * 1sec)
         stamp: ($f | get --optional 2 | default "")
         all: $all
-        # The signature the answer belongs to, in the form the answer asks for.
-        last: (if $all == $s.all { $sig } else { __awsid_sig $all })
+        # What the answer belongs to.
+        env: $now
+        last: $sig
         paths: ($present | append ($present | path expand) | uniq)
         absent: ($watched | where {|w| $w starts-with "-" } | each {|w| $w | str substring 1.. })
     }

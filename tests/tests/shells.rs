@@ -846,7 +846,7 @@ fn each_hook_selects_exactly_the_fingerprint_variables() {
             _ => (
                 &["nu", "--no-config-file", "--no-history", "-c"],
                 format!(
-                    "source {}; print --no-newline ([$env.PWD] | append (__awsid_sig false | \
+                    "source {}; print --no-newline ([$env.PWD] | append (__awsid_sig | \
                      get vars | columns) | str join (char us)); print ''; \
                      ^env | lines | each {{|l| $l | split row '=' | first }} | str join ' ' | print",
                     file.display()

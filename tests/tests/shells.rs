@@ -215,6 +215,32 @@ fn nu_loaded_twice_hooks_once() {
     );
 }
 
+/// The client's path reaches nu as it is, whatever it holds (a raw string with enough `#`).
+#[test]
+fn nu_quotes_the_client_path() {
+    if !have("nu") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let dir = sb.root.join("it's '# a \"dir\" '##");
+    std::fs::create_dir_all(&dir).unwrap();
+    let client = dir.join("awsid");
+    std::fs::copy(awsid_bin(), &client).unwrap();
+    let mut cmd = Command::new(&client);
+    cmd.args(["init", "nu"]);
+    let file = sb.root.join("init.nu");
+    write(&file, run(cmd).ok());
+    let mut cmd = Command::new("nu");
+    sb.vars().apply(&mut cmd);
+    cmd.args(["--no-config-file", "--no-history", "-c"])
+        .arg(format!(
+            "source '{}'; print --no-newline $env.__AWSID.bin",
+            file.display()
+        ));
+    let out = run(cmd);
+    assert_eq!(out.stdout, client.display().to_string(), "{out:?}");
+}
+
 fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }

@@ -20,6 +20,7 @@ pub enum ShellArg {
     Bash,
     Zsh,
     Fish,
+    Nu,
     Tmux,
     Plain,
     /// Raw ANSI escapes, for a tool that marks them for its shell itself (starship).
@@ -34,7 +35,7 @@ pub enum ShellArg {
 /// past its budget.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Escaping of colours: bash `\[…\]`, zsh `%{…%}`, fish and ansi raw ANSI (ansi for
+    /// Escaping of colours: bash `\[…\]`, zsh `%{…%}`, fish, nu and ansi raw ANSI (ansi for
     /// starship, which marks escapes for its shell), tmux `#[…]`, plain none.
     #[arg(long, value_enum, default_value = "plain")]
     shell: ShellArg,
@@ -90,7 +91,7 @@ pub fn run(args: Args) -> u8 {
         (ShellArg::Bash, true) => Shell::BashVar,
         (ShellArg::Bash, false) => Shell::Bash,
         (ShellArg::Zsh, _) => Shell::Zsh,
-        (ShellArg::Fish | ShellArg::Ansi, _) => Shell::Fish,
+        (ShellArg::Fish | ShellArg::Nu | ShellArg::Ansi, _) => Shell::Fish,
         (ShellArg::Tmux, _) => Shell::Tmux,
         (ShellArg::Plain, _) => Shell::Plain,
     };

@@ -217,10 +217,13 @@ fn a_healthy_cold_miss_is_answered_while_many_lookups_hang() {
         for h in hung {
             let out = h.join().unwrap();
             assert_eq!(out.code, 255, "{out:?}");
-            // Stopped a second before the deadline, in the CLI's words.
-            assert_eq!(
-                out.stderr,
-                format!("\nRead timeout on endpoint URL: \"{}/\"\n", sts.url()),
+            // Stopped a second before the deadline, in the CLI's words; on a loaded machine
+            // the child may not reach its own limit before the deadline stops it: then the
+            // daemon's words. Both name the endpoint.
+            let cli = format!("\nRead timeout on endpoint URL: \"{}/\"\n", sts.url());
+            let deadline = format!("no answer within 6 s from STS ({})", sts.url());
+            assert!(
+                out.stderr == cli || out.stderr.contains(&deadline),
                 "{out:?}"
             );
         }

@@ -5,7 +5,7 @@
 //! gets the credentials of the source that answers, in the CLI's way (`credential_process`
 //! without a shell, the CLI's cache for assumed roles, web identity, SSO with its token,
 //! container and instance metadata through aws-config's providers), calls GetCallerIdentity
-//! once with exactly those credentials, and writes a [`ResolveOutcome`] on stdout.
+//! once with exactly those credentials, and writes a [`ResolveOutcome`](super::outcome::ResolveOutcome) on stdout.
 //!
 //! The SDK reads no profile file here: every profile setting it needs (region, endpoint)
 //! comes from the plan, so a file the CLI accepts never fails in the SDK's stricter parser.
@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::resolve::outcome::{AliasLookup, CliFailure, Failure, Identity, ResolveOutcome};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
@@ -27,7 +28,7 @@ use awsid_aws::process::{self, Limits, ProcessSpec};
 use awsid_aws::select::{self, Vars};
 use awsid_aws::shared::Files;
 use awsid_proto::codec;
-use awsid_proto::msg::{AliasLookup, Env, Failure, FailureKind, Identity, ResolveOutcome};
+use awsid_proto::msg::{Env, FailureKind};
 
 /// What the daemon asks of this child (from its arguments).
 struct Asked {

@@ -1,17 +1,13 @@
 //! `awsid completions bash|zsh|fish`: print a completion script (the files under
 //! `shell/completions/`, embedded).
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum CompletionShell {
-    Bash,
-    Zsh,
-    Fish,
-}
+use awsid_proto::msg::Shell;
 
 /// Print the completion script for a shell.
 #[derive(clap::Args)]
 pub struct Args {
-    shell: CompletionShell,
+    #[arg(value_parser = super::shell_parser(Some(super::INTERACTIVE), &[]))]
+    shell: Shell,
 }
 
 const BASH: &str = include_str!("../../../../shell/completions/awsid.bash");
@@ -22,9 +18,10 @@ pub fn run(args: Args) -> u8 {
     print!(
         "{}",
         match args.shell {
-            CompletionShell::Bash => BASH,
-            CompletionShell::Zsh => ZSH,
-            CompletionShell::Fish => FISH,
+            Shell::Bash => BASH,
+            Shell::Zsh => ZSH,
+            Shell::Fish => FISH,
+            other => super::not_interactive(other),
         }
     );
     0

@@ -4,14 +4,8 @@
 //! (`awsid_proto::envvars`), the runtime-directory rules and socket name
 //! (`awsid_proto::runtime`), the text protocol's version and the default budget.
 
+use awsid_proto::msg::Shell;
 use awsid_proto::{envvars, runtime};
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum InitShell {
-    Bash,
-    Zsh,
-    Fish,
-}
 
 /// Print the shell integration for bash, zsh or fish.
 ///
@@ -20,7 +14,8 @@ pub enum InitShell {
 /// prompt (without running anything when nothing changed) and defines `awsid_prompt`.
 #[derive(clap::Args)]
 pub struct Args {
-    shell: InitShell,
+    #[arg(value_parser = super::shell_parser(Some(super::INTERACTIVE), &[]))]
+    shell: Shell,
     /// Also put the segment in the prompt: in front of PS1 (bash), in RPROMPT (zsh), in
     /// fish_right_prompt (fish).
     #[arg(long)]
@@ -119,14 +114,15 @@ fn fish_regex() -> String {
     )
 }
 
-pub fn script(shell: InitShell, add_to_prompt: bool) -> String {
+pub fn script(shell: Shell, add_to_prompt: bool) -> String {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "awsid".into());
     let (text, fish) = match shell {
-        InitShell::Bash => (BASH, false),
-        InitShell::Zsh => (ZSH, false),
-        InitShell::Fish => (FISH, true),
+        Shell::Bash => (BASH, false),
+        Shell::Zsh => (ZSH, false),
+        Shell::Fish => (FISH, true),
+        other => super::not_interactive(other),
     };
     let filled = text
         .replace("@AWSID@", &quote(&exe, fish))

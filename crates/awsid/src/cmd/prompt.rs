@@ -15,16 +15,6 @@ use awsid_proto::runtime;
 
 use crate::client;
 
-/// `--shell`: every name of [`Shell`]; `bash-var` (what the bash hook asks for) is not offered
-/// to people.
-fn shell_parser() -> impl clap::builder::TypedValueParser<Value = Shell> {
-    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-    PossibleValuesParser::new(
-        Shell::ALL.map(|(s, name)| PossibleValue::new(name).hide(s == Shell::BashVar)),
-    )
-    .map(|name| Shell::from_name(&name).unwrap_or(Shell::Plain))
-}
-
 /// Print the prompt segment for this shell.
 ///
 /// The account (or its name), the principal, and a countdown when the credentials expire soon;
@@ -34,7 +24,8 @@ fn shell_parser() -> impl clap::builder::TypedValueParser<Value = Shell> {
 pub struct Args {
     /// Escaping of colours: bash `\[…\]` (a PS1 string), zsh `%{…%}`, fish raw ANSI, tmux
     /// `#[…]`, plain none.
-    #[arg(long, value_parser = shell_parser(), default_value = "plain")]
+    /// (`bash-var`, for a variable PS1 expands, is what the bash hook asks for.)
+    #[arg(long, value_parser = super::shell_parser(None, &[Shell::BashVar]), default_value = "plain")]
     shell: Shell,
     /// Wait at most this long, in milliseconds (default: $AWSID_BUDGET_MS, else 100).
     #[arg(long, value_name = "MS")]

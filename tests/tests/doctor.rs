@@ -556,6 +556,23 @@ fn the_set_up_of_this_shell_hook_segment_endpoint_and_daemon_binary() {
     assert!(human.stdout.contains(&exe), "{human:?}");
     assert_eq!(sb.status()["executable"], exe);
 
+    // The endpoint a profile names (as the resolver hands it to the SDK), else the region's.
+    sb.write(
+        ".aws/config",
+        "[profile ep]\nendpoint_url = http://127.0.0.1:9\n[profile west]\nregion = eu-west-1\n",
+    );
+    let (r, _, _) = doctor(&sb, &["--offline"], &sb.vars().set("AWS_PROFILE", "ep"));
+    assert_eq!(r["setup"]["sts_endpoint"], "http://127.0.0.1:9", "{r}");
+    let west = sb
+        .vars()
+        .set("AWS_PROFILE", "west")
+        .unset("AWS_DEFAULT_REGION");
+    let (r, _, _) = doctor(&sb, &["--offline"], &west);
+    assert_eq!(
+        r["setup"]["sts_endpoint"], "https://sts.eu-west-1.amazonaws.com",
+        "{r}"
+    );
+
     // The marker the hooks export: this process started `awsid doctor`, as a shell would.
     let me = std::process::id();
     let hooked = v.clone().set("AWSID_HOOK", format!("bash:{me}"));

@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::fingerprint::Key;
 use crate::handler::plan::{self as planning, plan_with, Planned};
+use crate::resolve::child::configured_endpoint;
 use crate::resolve::outcome::{CliFailure, ResolveOutcome};
 use crate::state::FileCache;
 
@@ -345,54 +346,62 @@ fn gather(args: &Args) -> Report {
     let var = |n: &str| vars.get(n).filter(|v| !v.is_empty()).cloned();
     let home = var("HOME").map(PathBuf::from);
 
-    let (credentials, fingerprint, cli_error) = timed(&mut steps, "credentials", || {
-        // The daemon's own plan for this environment: the chain's walk, the files in the
-        // fingerprint, and the CLI's error that stops a request before any lookup.
-        let cwd = envvars::cwd();
-        let planned = plan_with(
-            &FileCache::default(),
-            &Key::random(),
-            home.as_deref(),
-            &planning::Request {
-                env: &env,
-                full_env: true,
-                cwd: cwd.as_deref(),
-                profile_override: args.profile.as_deref(),
-            },
-        );
-        let (chain, watched, whole_env, cli_error) = match planned {
-            Planned::Ready(p) => {
-                let whole = p.chain.whole_env;
-                (p.chain, p.files, whole, None)
-            }
-            Planned::Refused(r) => (r.chain, r.files, false, Some(r.error)),
-            Planned::NeedEnv => unreachable!("the doctor plans with the whole environment"),
-        };
-        let ex = explain::explain(&chain, &awsid_aws::select::Vars::from_env(&env), now);
-        let fp = FingerprintInputs {
-            variables: vars
-                .keys()
-                .filter(|k| {
-                    if whole_env {
-                        !crate::handler::plan::VOLATILE.contains(&k.as_bytes())
-                    } else {
-                        is_fingerprint_var(k.as_bytes()) && k.as_str() != "PATH"
-                    }
-                })
-                .cloned()
-                .collect(),
-            files: watched
-                .into_iter()
-                .map(|path| WatchedFile {
-                    exists: path.exists(),
-                    path,
-                })
-                .collect(),
-            includes_path: whole_env,
-            profile_override: args.profile.clone(),
-        };
-        (ex, fp, cli_error)
-    });
+    let (credentials, fingerprint, cli_error, sts_endpoint) =
+        timed(&mut steps, "credentials", || {
+            // The daemon's own plan for this environment: the chain's walk, the files in the
+            // fingerprint, and the CLI's error that stops a request before any lookup.
+            let cwd = envvars::cwd();
+            let planned = plan_with(
+                &FileCache::default(),
+                &Key::random(),
+                home.as_deref(),
+                &planning::Request {
+                    env: &env,
+                    full_env: true,
+                    cwd: cwd.as_deref(),
+                    profile_override: args.profile.as_deref(),
+                },
+            );
+            let (chain, watched, whole_env, cli_error) = match planned {
+                Planned::Ready(p) => {
+                    let whole = p.chain.whole_env;
+                    (p.chain, p.files, whole, None)
+                }
+                Planned::Refused(r) => (r.chain, r.files, false, Some(r.error)),
+                Planned::NeedEnv => unreachable!("the doctor plans with the whole environment"),
+            };
+            let plan_vars = awsid_aws::select::Vars::from_env(&env);
+            let ex = explain::explain(&chain, &plan_vars, now);
+            // The resolver's own rule, else the default endpoint for the region.
+            let endpoint = configured_endpoint(&chain, &plan_vars, &chain.files_read)
+                .map(|(url, _)| crate::render::sanitize(&url).into_owned())
+                .unwrap_or_else(|| {
+                    crate::resolve::endpoint(&env, chain.region.as_ref().map(|(r, _)| r.as_str()))
+                });
+            let fp = FingerprintInputs {
+                variables: vars
+                    .keys()
+                    .filter(|k| {
+                        if whole_env {
+                            !crate::handler::plan::VOLATILE.contains(&k.as_bytes())
+                        } else {
+                            is_fingerprint_var(k.as_bytes()) && k.as_str() != "PATH"
+                        }
+                    })
+                    .cloned()
+                    .collect(),
+                files: watched
+                    .into_iter()
+                    .map(|path| WatchedFile {
+                        exists: path.exists(),
+                        path,
+                    })
+                    .collect(),
+                includes_path: whole_env,
+                profile_override: args.profile.clone(),
+            };
+            (ex, fp, cli_error, endpoint)
+        });
     problems.extend(credentials.problems.iter().cloned().map(Problem::new));
 
     let config = timed(&mut steps, "config", config_state);
@@ -475,8 +484,6 @@ fn gather(args: &Args) -> Report {
             daemon.running = Running::Yes(s);
         }
     }
-    let region = credentials.region.as_ref().map(|r| r.name.as_str());
-
     Report {
         client_version: args.client_version.clone(),
         client_exe: args.client_exe.clone(),
@@ -487,7 +494,7 @@ fn gather(args: &Args) -> Report {
         setup: Setup {
             hook: hook(var(HOOK_VAR).as_deref()),
             segment,
-            sts_endpoint: crate::resolve::endpoint(&env, region),
+            sts_endpoint,
         },
         credentials,
         fingerprint,

@@ -359,6 +359,15 @@ mod tests {
     }
 
     #[test]
+    fn a_stop_that_fails_is_not_called_a_start() {
+        let e = ClientError::Stop("awsidd did not stop within 5 s".into());
+        assert_eq!(
+            e.to_string(),
+            "stopping awsidd: awsidd did not stop within 5 s"
+        );
+    }
+
+    #[test]
     fn nobody_listening_is_not_running() {
         let dir = std::env::temp_dir().join(format!("awsid-proto-client-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);

@@ -441,7 +441,7 @@ fn gather(args: &Args) -> Report {
     }
 
     let running = matches!(daemon.running, Running::Yes(_));
-    let daemon_client = client.as_ref().filter(|_| running);
+    let daemon_client = Some(&client).filter(|_| running);
     let identity = if args.offline {
         None
     } else {
@@ -607,8 +607,8 @@ fn config_state() -> ConfigState {
 }
 
 /// The runtime directory and socket, and what the daemon there says about itself; with the
-/// client to ask it more, unless its directory is refused.
-fn daemon_state() -> (DaemonState, Option<Client>) {
+/// client to ask it more (once it answered).
+fn daemon_state() -> (DaemonState, Client) {
     let dir = runtime::runtime_dir();
     let socket = dir.join(runtime::SOCKET_NAME);
     let dir_meta = std::fs::symlink_metadata(&dir).ok();
@@ -647,7 +647,7 @@ fn daemon_state() -> (DaemonState, Option<Client>) {
         running,
         dir_problem,
     };
-    (state, Some(client))
+    (state, client)
 }
 
 type Found = Result<Who, String>;

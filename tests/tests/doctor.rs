@@ -635,4 +635,20 @@ fn a_multi_line_configuration_error_is_printed_once_and_indented() {
         .unwrap();
     let next = human.stdout.lines().nth(at + 1).unwrap();
     assert!(next.starts_with("               "), "{}", human.stdout);
+    // So does `awsid daemon status`.
+    let status = sb.awsid(&["daemon", "status"], &v);
+    let text = status.ok();
+    assert_eq!(text.matches(first).count(), 1, "{text}");
+    let at = text.lines().position(|l| l.contains(first)).unwrap();
+    assert!(
+        text.lines().nth(at).unwrap().starts_with("            "),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .nth(at + 1)
+            .unwrap()
+            .starts_with("            "),
+        "{text}"
+    );
 }

@@ -123,7 +123,14 @@ fn format_status(s: &Status) -> String {
             &s.config_path
         },
         match &s.config_error {
-            Some(e) => format!(" (BROKEN, last good one in force: {e})"),
+            // A multi-line error (TOML's) stays under its label.
+            Some(e) => format!(
+                " (BROKEN, last good one in force:\n{})",
+                e.lines()
+                    .map(|l| format!("            {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
             None => String::new(),
         }
     )

@@ -116,7 +116,7 @@ fn environment_keys_with_the_daemon_stopped_then_running() {
     assert_eq!(r["identity"]["ok"], true, "{r}");
     assert_eq!(r["identity"]["account"], m.alice.account.as_str());
     assert_eq!(r["identity"]["arn"], m.alice.arn.as_str());
-    assert_eq!(r["identity"]["answered_by"], "sts-direct");
+    assert_eq!(r["identity"]["answered_by"], "direct-lookup");
     let why = r["credentials"]["why"].to_string();
     assert!(why.contains("AWS_PROFILE=bob"), "{why}");
     let vars = r["credentials"]["environment_variables"].to_string();
@@ -375,7 +375,7 @@ fn sso_token_and_credential_process_are_explained_offline() {
     assert_no_secret(&status);
     sb.awsid(&["daemon", "stop"], &v).ok();
     let (r, _, _) = doctor(&sb, &[], &v);
-    assert_eq!(r["identity"]["answered_by"], "sts-direct", "{r}");
+    assert_eq!(r["identity"]["answered_by"], "direct-lookup", "{r}");
     assert!(identity_error(&r).contains("withheld"), "{r}");
 }
 
@@ -406,7 +406,7 @@ fn a_runtime_directory_open_to_others_is_a_problem() {
     let (r, _, _) = doctor(&sb, &[], &v);
     std::fs::set_permissions(&sb.runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
     assert_eq!(r["daemon"]["state"], "unreachable", "{r}");
-    assert_eq!(r["identity"]["answered_by"], "sts-direct", "{r}");
+    assert_eq!(r["identity"]["answered_by"], "direct-lookup", "{r}");
     assert_eq!(r["identity"]["account"], moto().alice.account.as_str());
     let after = sb.status();
     assert_eq!(before["hits"], after["hits"]);
@@ -514,7 +514,7 @@ fn an_answer_from_the_cache_says_so_whatever_other_shells_do_meanwhile() {
     let v = base(&sb).set("AWS_PROFILE", "admin");
     let out = sb.awsid(&["doctor", "--json"], &v);
     let r: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
-    assert_eq!(r["identity"]["answered_by"], "sts-via-daemon", "{r}");
+    assert_eq!(r["identity"]["answered_by"], "daemon-lookup", "{r}");
     let human = sb.awsid(&["doctor", "--profile", "alice"], &v);
     assert!(
         human.stdout.contains("looked it up for this request"),

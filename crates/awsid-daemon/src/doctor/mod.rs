@@ -255,10 +255,10 @@ pub enum AnsweredBy {
     #[serde(rename = "cache")]
     Cache,
     /// awsidd, with a lookup for this request.
-    #[serde(rename = "sts-via-daemon")]
+    #[serde(rename = "daemon-lookup")]
     DaemonLookup,
     /// The doctor's own lookup (awsidd stopped, of another build, or not trusted).
-    #[serde(rename = "sts-direct")]
+    #[serde(rename = "direct-lookup")]
     Direct,
     /// Nobody: the AWS CLI stops before any lookup.
     #[serde(rename = "nobody")]

@@ -356,7 +356,7 @@ fn identity(out: &mut String, r: &Report) {
             line(out, "arn", &who.arn);
             line(out, "user id", &who.user_id);
         }
-        (None, Some(_)) if id.explained => line(out, "error", "none (see Problems below)"),
+        (None, Some(_)) if id.explained => line(out, "error", "(see Problems below)"),
         (None, Some(e)) => line(out, "error", e),
         (None, None) => {}
     }

@@ -90,14 +90,17 @@ pub enum Shell {
     Tmux,
     /// No styles.
     Plain,
+    /// Raw ANSI escapes, as fish.
+    Nu,
 }
 
 impl Shell {
     /// Every shell with its name on the command line, in the order `--help` lists them.
-    pub const ALL: [(Shell, &'static str); 6] = [
+    pub const ALL: [(Shell, &'static str); 7] = [
         (Shell::Bash, "bash"),
         (Shell::Zsh, "zsh"),
         (Shell::Fish, "fish"),
+        (Shell::Nu, "nu"),
         (Shell::Tmux, "tmux"),
         (Shell::Plain, "plain"),
         (Shell::BashVar, "bash-var"),

@@ -1,4 +1,4 @@
-//! `awsid completions bash|zsh|fish`: print a completion script (the files under
+//! `awsid completions bash|zsh|fish|nu`: print a completion script (the files under
 //! `shell/completions/`, embedded).
 
 use awsid_proto::msg::Shell;
@@ -13,6 +13,7 @@ pub struct Args {
 const BASH: &str = include_str!("../../../../shell/completions/awsid.bash");
 const ZSH: &str = include_str!("../../../../shell/completions/_awsid");
 const FISH: &str = include_str!("../../../../shell/completions/awsid.fish");
+const NU: &str = include_str!("../../../../shell/completions/awsid.nu");
 
 pub fn run(args: Args) -> u8 {
     print!(
@@ -21,6 +22,7 @@ pub fn run(args: Args) -> u8 {
             Shell::Bash => BASH,
             Shell::Zsh => ZSH,
             Shell::Fish => FISH,
+            Shell::Nu => NU,
             other => super::not_interactive(other),
         }
     );

@@ -31,7 +31,7 @@ pub fn shell_parser(
 }
 
 /// The shells `awsid init` and `awsid completions` write scripts for.
-pub const INTERACTIVE: &[Shell] = &[Shell::Bash, Shell::Zsh, Shell::Fish];
+pub const INTERACTIVE: &[Shell] = &[Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Nu];
 
 /// For a shell the parser refused already.
 #[track_caller]

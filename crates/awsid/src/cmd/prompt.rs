@@ -22,8 +22,8 @@ use crate::client;
 /// `!no-creds`, `!profile-not-found`, …). Always exits 0 and never waits past its budget.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Escaping of colours: bash `\[…\]` (a PS1 string), zsh `%{…%}`, fish raw ANSI, tmux
-    /// `#[…]`, plain none.
+    /// Escaping of colours: bash `\[…\]` (a PS1 string), zsh `%{…%}`, fish and nu raw ANSI,
+    /// tmux `#[…]`, plain none.
     /// (`bash-var`, for a variable PS1 expands, is what the bash hook asks for.)
     #[arg(long, value_parser = super::shell_parser(None, &[Shell::BashVar]), default_value = "plain")]
     shell: Shell,

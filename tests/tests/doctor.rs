@@ -612,6 +612,34 @@ fn a_real_bash_with_the_hook_loaded_is_recognised() {
 }
 
 #[test]
+fn a_real_nu_with_the_hook_loaded_is_recognised() {
+    if Command::new("nu").arg("--version").output().is_err() {
+        eprintln!("nu is not installed: skipped");
+        return;
+    }
+    let sb = Sandbox::new();
+    let v = base(&sb);
+    let awsid = awsid_bin().display().to_string();
+    let script = sb.root.join("awsid.nu");
+    let out = sb.awsid(&["init", "nu"], &v);
+    std::fs::write(&script, out.ok()).unwrap();
+    let mut cmd = Command::new("nu");
+    v.apply(&mut cmd);
+    cmd.args([
+        "--no-config-file",
+        "-c",
+        &format!(
+            "source '{}'; ^'{awsid}' doctor --json --offline",
+            script.display()
+        ),
+    ]);
+    let out = run(cmd);
+    let r: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(r["setup"]["hook"]["state"], "loaded", "{r}");
+    assert_eq!(r["setup"]["hook"]["shell"], "nu", "{r}");
+}
+
+#[test]
 fn a_multi_line_configuration_error_is_printed_once_and_indented() {
     let sb = Sandbox::new();
     write_profiles(&sb);

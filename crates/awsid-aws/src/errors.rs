@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use awsid_proto::msg::{Failure, FailureKind};
+use awsid_proto::msg::FailureKind;
 
 /// Why the CLI would stop before (or instead of) calling STS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,9 +66,9 @@ pub enum CliError {
 }
 
 impl CliError {
-    /// The failure a client is told (whoami's exit code, the prompt's state).
-    pub fn failure(&self) -> Failure {
-        let kind = match self {
+    /// The kind of failure a client is told (whoami's exit code, the prompt's state).
+    pub fn kind(&self) -> FailureKind {
+        match self {
             CliError::ProfileNotFound { .. } => FailureKind::ProfileNotFound,
             CliError::NoCredentials => FailureKind::NoCredentials,
             CliError::NeedsMfa { .. } => FailureKind::NeedsMfa,
@@ -81,15 +81,14 @@ impl CliError {
             CliError::ConnectTimeout { .. } | CliError::ReadTimeout { .. } => FailureKind::Timeout,
             CliError::Service { .. } => FailureKind::Service,
             _ => FailureKind::Credentials,
-        };
-        let code = match self {
+        }
+    }
+
+    /// The service's error code (`ExpiredToken`, `Throttling`…), for a service error.
+    pub fn code(&self) -> Option<String> {
+        match self {
             CliError::Service { code, .. } => Some(code.clone()),
             _ => None,
-        };
-        Failure {
-            kind,
-            code,
-            message: self.to_string(),
         }
     }
 }

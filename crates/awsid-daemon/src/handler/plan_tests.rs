@@ -4,7 +4,8 @@
 use super::*;
 use crate::config::Config;
 use crate::prompt::{segment, State};
-use awsid_proto::msg::{AliasLookup, Identity, Shell};
+use crate::resolve::outcome::{AliasLookup, Identity};
+use awsid_proto::msg::Shell;
 
 const CONFIG: &str = "[default]\nregion = us-east-1\n\
                       [profile prod-admin]\nregion = eu-west-1\n\

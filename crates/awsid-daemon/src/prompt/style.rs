@@ -104,7 +104,7 @@ pub fn escape(shell: Shell, text: &str) -> String {
             .replace('`', "\\`"),
         Shell::Zsh => text.replace('%', "%%"),
         Shell::Tmux => text.replace('#', "##"),
-        Shell::BashVar | Shell::Fish | Shell::Plain => text.to_string(),
+        Shell::BashVar | Shell::Fish | Shell::Nu | Shell::Ansi | Shell::Plain => text.to_string(),
     }
 }
 
@@ -116,7 +116,7 @@ fn zero_width(shell: Shell, seq: &str) -> String {
         Shell::Bash => format!("\\[{seq}\\]"),
         Shell::BashVar => format!("\x01{seq}\x02"),
         Shell::Zsh => format!("%{{{seq}%}}"),
-        Shell::Fish => seq.to_string(),
+        Shell::Fish | Shell::Nu | Shell::Ansi => seq.to_string(),
         Shell::Tmux | Shell::Plain => String::new(),
     }
 }

@@ -7,9 +7,10 @@
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use toml::de::{DeTable, DeValue};
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -25,8 +26,10 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Prompt {
+    #[serde(deserialize_with = "checked_format")]
     pub format: String,
     pub symbol: String,
+    #[serde(deserialize_with = "checked_style")]
     pub style: String,
     pub budget_ms: u32,
     pub expires_within_minutes: u32,
@@ -38,6 +41,7 @@ pub struct Prompt {
 pub struct Class {
     #[serde(rename = "match")]
     pub pattern: String,
+    #[serde(default, deserialize_with = "checked_style_opt")]
     pub style: Option<String>,
     pub symbol: Option<String>,
 }
@@ -63,88 +67,83 @@ pub fn clamp_idle(secs: u64) -> u64 {
     secs.clamp(IDLE_TIMEOUT_SECS.0, IDLE_TIMEOUT_SECS.1)
 }
 
-/// The same shape with every field optional: what a user file may contain.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserConfig {
-    #[serde(default)]
-    prompt: UserPrompt,
-    #[serde(default)]
-    accounts: BTreeMap<String, String>,
-    #[serde(default, rename = "class")]
-    classes: Vec<Class>,
-    #[serde(default)]
-    daemon: UserDaemon,
+/// A user file laid over the documented defaults, value by value: tables merge (a key the user
+/// sets replaces the default's, recursively), anything else the user writes replaces the
+/// default whole (`[[class]]` lists included). What the merge yields is deserialized once, so
+/// the defaults and the user's values pass the same checks, with the user's line and column.
+fn overlay<'i>(user: &mut DeTable<'i>, defaults: DeTable<'i>) {
+    for (key, default) in defaults {
+        match user.get_mut(&key) {
+            None => {
+                user.insert(key, default);
+            }
+            Some(mine) => {
+                if let (DeValue::Table(mine), DeValue::Table(default)) =
+                    (mine.get_mut(), default.into_inner())
+                {
+                    overlay(mine, default);
+                }
+            }
+        }
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserPrompt {
-    format: Option<String>,
-    symbol: Option<String>,
-    style: Option<String>,
-    budget_ms: Option<u32>,
-    expires_within_minutes: Option<u32>,
-    alias_lookup: Option<bool>,
+/// A `format` the template language accepts.
+fn checked_format<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = String::deserialize(d)?;
+    crate::prompt::template::check(&v).map_err(serde::de::Error::custom)?;
+    Ok(v)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserDaemon {
-    idle_timeout_secs: Option<u64>,
-    refresh_secs: Option<u64>,
-    resolve_timeout_secs: Option<u64>,
+/// A `style` the style language accepts.
+fn checked_style<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = String::deserialize(d)?;
+    crate::prompt::style::Style::parse(&v).map_err(serde::de::Error::custom)?;
+    Ok(v)
+}
+
+/// An optional `style` (a class's), checked as [`checked_style`].
+fn checked_style_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked_style(d).map(Some)
 }
 
 impl Config {
+    /// The documented defaults (`awsid config --default`).
     pub fn defaults() -> Config {
-        toml::from_str(awsid_proto::DEFAULT_CONFIG).expect("the default config parses")
+        static DEFAULTS: LazyLock<Config> =
+            LazyLock::new(|| Config::parse("").expect("the default config parses"));
+        DEFAULTS.clone()
     }
 
-    /// Parses a user file over the defaults.
+    /// Parses a user file over the defaults. The error names the line and column, as the TOML
+    /// parser words it.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let user: UserConfig = toml::from_str(text).map_err(|e| e.to_string())?;
-        let mut c = Config::defaults();
-        let p = user.prompt;
-        if let Some(v) = p.format {
-            crate::prompt::template::check(&v)?;
-            c.prompt.format = v;
-        }
-        if let Some(v) = p.symbol {
-            c.prompt.symbol = v;
-        }
-        if let Some(v) = p.style {
-            crate::prompt::style::Style::parse(&v)?;
-            c.prompt.style = v;
-        }
-        if let Some(v) = p.budget_ms {
-            c.prompt.budget_ms = v.clamp(BUDGET_MS.0, BUDGET_MS.1);
-        }
-        if let Some(v) = p.expires_within_minutes {
-            c.prompt.expires_within_minutes =
-                v.clamp(EXPIRES_WITHIN_MINUTES.0, EXPIRES_WITHIN_MINUTES.1);
-        }
-        if let Some(v) = p.alias_lookup {
-            c.prompt.alias_lookup = v;
-        }
-        for class in &user.classes {
-            if let Some(s) = &class.style {
-                crate::prompt::style::Style::parse(s)?;
-            }
-        }
-        c.accounts.extend(user.accounts);
-        c.classes = user.classes;
-        let d = user.daemon;
-        if let Some(v) = d.idle_timeout_secs {
-            c.daemon.idle_timeout_secs = clamp_idle(v);
-        }
-        if let Some(v) = d.refresh_secs {
-            c.daemon.refresh_secs = v.clamp(REFRESH_SECS.0, REFRESH_SECS.1);
-        }
-        if let Some(v) = d.resolve_timeout_secs {
-            c.daemon.resolve_timeout_secs = v.clamp(RESOLVE_TIMEOUT_SECS.0, RESOLVE_TIMEOUT_SECS.1);
-        }
-        Ok(c)
+        let mut user = DeTable::parse(text).map_err(|e| e.to_string())?;
+        let defaults = DeTable::parse(awsid_proto::DEFAULT_CONFIG)
+            .expect("the default config is TOML")
+            .into_inner();
+        overlay(user.get_mut(), defaults);
+        let mut config =
+            Config::deserialize(toml::de::Deserializer::from(user)).map_err(|mut e| {
+                e.set_input(Some(text));
+                e.to_string()
+            })?;
+        config.clamp();
+        Ok(config)
+    }
+
+    /// The one place every duration is clamped to its range (defaults included).
+    fn clamp(&mut self) {
+        let (p, d) = (&mut self.prompt, &mut self.daemon);
+        p.budget_ms = p.budget_ms.clamp(BUDGET_MS.0, BUDGET_MS.1);
+        p.expires_within_minutes = p
+            .expires_within_minutes
+            .clamp(EXPIRES_WITHIN_MINUTES.0, EXPIRES_WITHIN_MINUTES.1);
+        d.idle_timeout_secs = clamp_idle(d.idle_timeout_secs);
+        d.refresh_secs = d.refresh_secs.clamp(REFRESH_SECS.0, REFRESH_SECS.1);
+        d.resolve_timeout_secs = d
+            .resolve_timeout_secs
+            .clamp(RESOLVE_TIMEOUT_SECS.0, RESOLVE_TIMEOUT_SECS.1);
     }
 }
 
@@ -268,6 +267,48 @@ mod tests {
             .contains("chartreuse"));
         assert!(Config::parse("[prompt]\nformat = \"{nosuchfield}\"\n").is_err());
         assert!(Config::parse("not toml [").is_err());
+    }
+
+    /// Errors name where in the user's file they are: syntax, unknown keys, wrong types and
+    /// values the prompt's languages refuse alike.
+    #[test]
+    fn errors_name_the_line_and_column() {
+        for (text, line, what) in [
+            (
+                "[prompt]\nstyle = \"chartreuse\"\n",
+                "line 2, column 9",
+                "chartreuse",
+            ),
+            ("\n[daemon]\nnonsense = 1\n", "line 3, column 1", "nonsense"),
+            (
+                "[prompt]\n\nbudget_ms = \"x\"\n",
+                "line 3, column 13",
+                "expected u32",
+            ),
+            (
+                "[[class]]\nmatch = \"p\"\nstyle = \"bold pink\"\n",
+                "line 3",
+                "pink",
+            ),
+            ("[prompt]\nformat = \"{nosuch}\"\n", "line 2", "nosuch"),
+            ("a = [\n", "line 1, column 6", "unclosed array"),
+            ("prompt = 3\n", "line 1", "Prompt"),
+        ] {
+            let e = Config::parse(text).unwrap_err();
+            assert!(e.contains(line) && e.contains(what), "{text:?}: {e}");
+        }
+    }
+
+    /// Tables merge key by key over the defaults; other values replace them.
+    #[test]
+    fn user_values_lie_over_the_defaults() {
+        let d = Config::defaults();
+        let c = Config::parse("[daemon]\nrefresh_secs = 60\n[accounts]\n\"1\" = \"a\"\n").unwrap();
+        assert_eq!(c.daemon.refresh_secs, 60);
+        assert_eq!(c.daemon.resolve_timeout_secs, d.daemon.resolve_timeout_secs);
+        assert_eq!(c.prompt, d.prompt);
+        assert_eq!(c.accounts.len(), 1);
+        assert!(d.classes.is_empty() && d.accounts.is_empty());
     }
 
     /// Every duration is clamped: `refresh_secs = 9223372036854775807` once made `now + ttl`

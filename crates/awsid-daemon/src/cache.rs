@@ -91,8 +91,9 @@ pub struct Cache {
 pub enum Joined {
     /// Someone else resolves it: wait on this.
     Wait(Waiter, Arc<JobInfo>),
-    /// The caller resolves it and ends the [`Flight`] with an outcome (dropping it counts as
-    /// an abandoned lookup).
+    /// The caller resolves it and ends the [`Flight`] with [`Flight::complete`] (cached) or
+    /// [`Flight::abandon`] (not cached); a [`Flight`] dropped unended wakes its waiters with a
+    /// generic failure and caches nothing.
     Start(Flight, Waiter),
 }
 

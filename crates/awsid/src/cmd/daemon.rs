@@ -12,6 +12,9 @@ pub enum Action {
     /// Stop awsidd (its socket is removed; the cache is lost).
     Stop,
     /// Show pid, version, uptime, cached fingerprints, hits, misses, STS calls and errors.
+    ///
+    /// Exits 0 when awsidd is running, 3 when it is not (as `systemctl status` and LSB init
+    /// scripts do), 255 on any other error.
     Status,
     /// Stop awsidd, then start it again.
     Restart,

@@ -28,7 +28,7 @@ pub enum ShellArg {
 ///
 /// The account (or its name), the principal, and a countdown when the credentials expire soon;
 /// a marked state when there is no fresh answer (`…` pending, `?` stale, `!expired`,
-/// `!no-creds`, `!profile-not-found`, …). Always exits 0 and never waits past its budget.
+/// `!no-creds`, `!profile NAME`, …). Always exits 0 and never waits past its budget.
 #[derive(clap::Args)]
 pub struct Args {
     /// Escaping of colours: bash `\[…\]`, zsh `%{…%}`, fish raw ANSI, tmux `#[…]`, plain none.

@@ -215,6 +215,12 @@ impl Live {
         {
             Ok(c) => {
                 tracing::info!(path = %path.display(), "configuration loaded");
+                if c.prompt.alias_lookup && !cfg!(feature = "account-alias") {
+                    tracing::warn!(
+                        "alias_lookup is on, but this awsidd was built without the \
+                         `account-alias` feature: no alias is looked up"
+                    );
+                }
                 inner.config = Arc::new(c);
                 inner.error = None;
             }

@@ -816,6 +816,42 @@ fn cp_p(shell: &'static str) {
     live.shows("bob after cp -p", &bob);
 }
 
+/// An edit of awsid's own config (a new format) shows at the very next prompt, even after a
+/// settled answer: the config is among the files each hook watches.
+fn config_change(shell: &'static str) {
+    if !have(shell) || !have("tmux") {
+        return;
+    }
+    let (m, sb, vars) = live_sandbox();
+    let alice = format!("<{}:alice>", m.alice.account);
+    let live = Live::start(shell, &sb, &vars);
+    live.shows("alice", &alice);
+    live.settle(&alice);
+    sb.write_config(
+        "[prompt]\nstyle = \"\"\nformat = \"({state}{account}:{principal})\"\nbudget_ms = 3000\n",
+    );
+    live.run("true");
+    live.shows(
+        "the new format after the settled alice",
+        &format!("({}:alice)", m.alice.account),
+    );
+}
+
+#[test]
+fn config_change_bash() {
+    config_change("bash");
+}
+
+#[test]
+fn config_change_zsh() {
+    config_change("zsh");
+}
+
+#[test]
+fn config_change_fish() {
+    config_change("fish");
+}
+
 #[test]
 fn cp_p_bash() {
     cp_p("bash");

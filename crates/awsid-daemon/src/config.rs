@@ -152,6 +152,51 @@ pub fn path() -> Option<PathBuf> {
     awsid_proto::runtime::config_file()
 }
 
+/// `awsidd check-config [PATH]`, what `awsid config --check` runs: the file (the user's by
+/// default) through the same parser the daemon loads it with. Exit 0 and `PATH: valid` on
+/// stdout; exit 253 (the AWS CLI's "bad configuration") and the parser's words, with line and
+/// column, on stderr; 255 when the file cannot be read; 252 for bad usage.
+pub fn check_main(mut args: impl Iterator<Item = std::ffi::OsString>) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let (given, extra) = (args.next(), args.next());
+    if extra.is_some() {
+        eprintln!("awsid: usage: awsidd check-config [PATH]");
+        return ExitCode::from(252);
+    }
+    let explicit = given.is_some();
+    let Some(file) = given.map(PathBuf::from).or_else(path) else {
+        eprintln!("awsid: no configuration path: neither XDG_CONFIG_HOME nor HOME is set");
+        return ExitCode::from(255);
+    };
+    let shown = file.display();
+    let text = match crate::state::read_regular(&file) {
+        // No file of one's own is a valid state (the defaults); a file named that is not
+        // there is a mistake.
+        Err(_) if !explicit && std::fs::symlink_metadata(&file).is_err() => {
+            println!("{shown}: not present: the defaults are in force");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("awsid: {e}");
+            return ExitCode::from(255);
+        }
+        Ok(bytes) => bytes,
+    };
+    match String::from_utf8(text)
+        .map_err(|e| format!("not UTF-8 text: {e}"))
+        .and_then(|t| Config::parse(&t))
+    {
+        Ok(_) => {
+            println!("{shown}: valid");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("awsid: {shown}: {}", e.trim_end());
+            ExitCode::from(253)
+        }
+    }
+}
+
 type Stamp = Option<(u64, u64, i64, i64, i64, i64)>;
 
 struct Loaded {

@@ -35,6 +35,8 @@ demand; you rarely run it yourself (see `awsid daemon --help`).
 
 Usage: awsidd [serve]      run the daemon in the foreground
        awsidd doctor       explain this environment's identity (see `awsid doctor --help`)
+       awsidd check-config [PATH]
+                           check a configuration file (see `awsid config --help`)
        awsidd resolve      (internal) resolve one identity in this environment
 
 Environment:
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         None | Some("serve") => serve(),
         Some("resolve") => resolve::child::main(),
         Some("doctor") => doctor::main(std::env::args().skip(2)),
+        Some("check-config") => config::check_main(std::env::args_os().skip(2)),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             ExitCode::SUCCESS

@@ -11,22 +11,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use awsid_proto::msg::{Env, Failure, Reply, Request, ResolveOutcome, Status};
 
-use crate::cache::{JobInfo, Joined, Outcome, Waiter};
+use crate::cache::{JobInfo, Joined, Outcome, Ttl, Waiter};
 use crate::fingerprint::Fingerprint;
 use crate::resolve;
 use crate::state::{Daemon, Stats};
 
-/// How long an identity from a source awsid cannot watch (credential_process, instance or
-/// container metadata) is trusted at most; watched sources use `[daemon] refresh_secs`.
-const TTL_OPAQUE: Duration = Duration::from_secs(5 * 60);
-/// Errors are remembered briefly; any change of input is a new fingerprint anyway.
-const TTL_ERROR: Duration = Duration::from_secs(3);
-/// An identity is dropped this long before its credentials expire.
-const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
-
 /// Serves a request. Environments that are needed beyond this call (a resolution) are taken
 /// out of it; the caller wipes what is left.
 pub async fn handle(d: &Arc<Daemon>, req: &mut Request) -> Reply {
+    // A changed refresh period applies to the answers already cached, before any is served.
+    let refresh = d.config.current().daemon.refresh_secs;
+    d.cache.set_refresh(Duration::from_secs(refresh));
     match req {
         Request::Whoami(w) => match refused_file(&w.env, w.cwd.as_deref()) {
             Some(message) => Reply::Whoami(crate::render::failure(&Failure {
@@ -228,9 +223,7 @@ fn resolution_with(
                 } else {
                     tracing::debug!("resolved a new fingerprint");
                 }
-                let refresh = Duration::from_secs(d.config.current().daemon.refresh_secs);
-                let ttl = ttl(&outcome, opaque, refresh, SystemTime::now());
-                flight.complete(Arc::new(outcome), ttl);
+                flight.complete(Arc::new(outcome), Ttl::Refresh { opaque });
             });
             (rx, info)
         }
@@ -262,42 +255,10 @@ async fn wait(mut rx: Waiter, limit: Duration) -> Option<Outcome> {
     }
 }
 
-/// How long an outcome stays fresh.
-fn ttl(outcome: &ResolveOutcome, opaque: bool, refresh: Duration, now: SystemTime) -> Duration {
-    match outcome {
-        ResolveOutcome::Failure(_) => TTL_ERROR,
-        ResolveOutcome::Identity(id) => {
-            let base = if opaque {
-                TTL_OPAQUE.min(refresh)
-            } else {
-                refresh
-            };
-            match id.expires_unix {
-                Some(exp) => {
-                    let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
-                    let left = exp.saturating_sub(now).max(0) as u64;
-                    base.min(Duration::from_secs(left).saturating_sub(EXPIRY_MARGIN))
-                }
-                None => base,
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use awsid_proto::msg::{FailureKind, Identity};
-
-    fn id(expires_unix: Option<i64>) -> ResolveOutcome {
-        ResolveOutcome::Identity(Identity {
-            account: "1".into(),
-            arn: "a".into(),
-            user_id: "u".into(),
-            expires_unix,
-            alias: awsid_proto::msg::AliasLookup::NotAsked,
-        })
-    }
+    use awsid_proto::msg::FailureKind;
 
     #[test]
     fn recent_errors_keep_no_more_than_the_first_line() {
@@ -319,22 +280,5 @@ mod tests {
             };
             assert!(!describe_failure(&process).contains("SECRET"));
         }
-    }
-
-    #[test]
-    fn ttl_never_outlives_the_credentials() {
-        let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
-        let r = Duration::from_secs(900);
-        assert_eq!(ttl(&id(None), false, r, now), r);
-        assert_eq!(ttl(&id(None), true, r, now), TTL_OPAQUE);
-        assert_eq!(
-            ttl(&id(Some(1_000_000 + 120)), false, r, now),
-            Duration::from_secs(60)
-        );
-        assert_eq!(
-            ttl(&id(Some(1_000_000 + 30)), false, r, now),
-            Duration::ZERO
-        );
-        assert_eq!(ttl(&id(Some(10)), false, r, now), Duration::ZERO);
     }
 }

@@ -66,6 +66,14 @@ fn watch(files: &[PathBuf]) -> Vec<(String, bool)> {
     out
 }
 
+/// Every file an answer depends on: the AWS files the plan read, and awsid's own config (a
+/// changed format, style or class redraws even a settled answer at once).
+fn inputs(d: &Daemon, files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut all = files.to_vec();
+    all.extend(d.config.path().map(Path::to_path_buf));
+    all
+}
+
 /// The longest any prompt answer is trusted by a hook without asking again: the refresh
 /// period (an answer awsid cannot re-check by watching files gets a shorter one from its TTL).
 fn max_valid(cfg: &Config) -> u32 {
@@ -178,20 +186,22 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             } else {
                 segment(&cfg, req.shell, &state, None, &r.facts, now_unix())
             };
-            let settled = !any_racy(&r.files);
+            let files = inputs(d, &r.files);
+            let settled = !any_racy(&files);
             if let (true, Some(pid)) = (settled, req.hook_pid) {
-                crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &r.files);
+                crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &files);
             }
             return Reply::Prompt(PromptReply {
                 segment,
                 settled,
                 valid_for_secs: max_valid(&cfg),
-                watch: watch(&r.files),
+                watch: watch(&files),
                 // A file named through another variable: every exported one counts.
                 whole_env: r.chain.whole_env,
             });
         }
     };
+    let files = inputs(d, &plan.files);
     // Every answer's validity is finite: the cache entry's freshness when there is one, and
     // never beyond the refresh period.
     let reply = |shown: Shown, fresh_until: Option<Instant>| {
@@ -200,15 +210,15 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             let left = until.saturating_duration_since(Instant::now()).as_secs();
             valid = valid.min(left.min(u64::from(u32::MAX)) as u32);
         }
-        let settled = shown.settled && valid > 0 && !any_racy(&plan.files);
+        let settled = shown.settled && valid > 0 && !any_racy(&files);
         if let (true, Some(pid)) = (settled, req.hook_pid) {
-            crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &plan.files);
+            crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &files);
         }
         Reply::Prompt(PromptReply {
             segment: shown.segment,
             settled,
             valid_for_secs: valid,
-            watch: watch(&plan.files),
+            watch: watch(&files),
             // A program answers: any exported variable can change the answer.
             whole_env: plan.chain.whole_env,
         })

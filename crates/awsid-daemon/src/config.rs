@@ -149,7 +149,7 @@ impl Config {
 
 /// `$XDG_CONFIG_HOME/awsid/config.toml`, else `~/.config/awsid/config.toml`.
 pub fn path() -> Option<PathBuf> {
-    awsid_proto::runtime::config_file()
+    awsid_proto::dirs::config_file()
 }
 
 /// `awsidd check-config [PATH]`, what `awsid config --check` runs: the file (the user's by

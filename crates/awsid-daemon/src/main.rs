@@ -94,7 +94,7 @@ fn serve() -> ExitCode {
 fn serve_inner() -> anyhow::Result<()> {
     let dir = runtime::runtime_dir();
     runtime::ensure_dir(&dir)?;
-    let socket = dir.join(runtime::SOCKET_NAME);
+    let socket = awsid_proto::dirs::socket(&dir);
     match server::clear_leftover_socket(&socket) {
         // Someone else already serves: not a failure (a service manager must not restart us in
         // a loop, e.g. after a client replaced the service's daemon during an upgrade).
@@ -127,7 +127,7 @@ fn serve_inner() -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async {
         let listener = server::bind(&socket)?;
-        let pidfile = dir.join(runtime::PID_FILE_NAME);
+        let pidfile = awsid_proto::dirs::pid_file(&dir);
         std::fs::write(&pidfile, format!("{}\n", std::process::id()))?;
         tracing::info!(
             pid = std::process::id(),

@@ -3,12 +3,14 @@
 //! - [`frame`]: length-prefixed frames with a magic and the protocol version, size-capped.
 //! - [`codec`]: the one module that knows the payload encoding (bincode `=2.0.1`).
 //! - [`msg`]: requests and replies.
-//! - [`runtime`]: where the socket lives and what makes that directory trustworthy.
+//! - [`dirs`]: every path awsid uses (socket, pid, lock, stamps, log, config, service files).
+//! - [`runtime`]: what makes the socket's directory trustworthy.
 //! - [`envvars`]: which environment variables take part in a credential fingerprint.
 //!
 //! This crate has no async runtime and no AWS SDK: the client links it on every prompt.
 
 pub mod codec;
+pub mod dirs;
 pub mod envvars;
 pub mod frame;
 pub mod msg;

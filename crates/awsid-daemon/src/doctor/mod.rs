@@ -369,7 +369,7 @@ fn config_state() -> ConfigState {
 
 fn daemon_state() -> DaemonState {
     let dir = runtime::runtime_dir();
-    let socket = dir.join(runtime::SOCKET_NAME);
+    let socket = awsid_proto::dirs::socket(&dir);
     let dir_meta = std::fs::symlink_metadata(&dir).ok();
     let dir_problem = match &dir_meta {
         None => None, // created on first use

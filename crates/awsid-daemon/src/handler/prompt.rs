@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use awsid_proto::msg::{PromptReply, PromptRequest, Reply, ResolveOutcome};
-use awsid_proto::runtime;
 
 use super::plan::{any_racy, plan, Planned, Request};
 use crate::cache::Outcome;
@@ -189,7 +188,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             let files = inputs(d, &r.files);
             let settled = !any_racy(&files);
             if let (true, Some(pid)) = (settled, req.hook_pid) {
-                crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &files);
+                crate::stampwatch::register(&awsid_proto::dirs::stamp_file(pid), &files);
             }
             return Reply::Prompt(PromptReply {
                 segment,
@@ -212,7 +211,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
         }
         let settled = shown.settled && valid > 0 && !any_racy(&files);
         if let (true, Some(pid)) = (settled, req.hook_pid) {
-            crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &files);
+            crate::stampwatch::register(&awsid_proto::dirs::stamp_file(pid), &files);
         }
         Reply::Prompt(PromptReply {
             segment: shown.segment,

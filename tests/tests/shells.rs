@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use awsid_tests::harness::{awsid_bin, run, Sandbox};
 use awsid_tests::moto::moto;
-use awsid_tests::term::{have, Tmux};
+use awsid_tests::term::{have, last_line, Tmux};
 
 fn init(shell: &str, add: bool) -> String {
     let mut cmd = Command::new(awsid_bin());
@@ -129,6 +129,58 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// The command line of an interactive `shell` that loads `init_file`, its rc files written to
+/// `dir`: zsh and fish show `AWSID_SEGMENT` in their prompts, bash gets `bash_ps1`.
+fn shell_argv(shell: &str, dir: &Path, init_file: &Path, bash_ps1: &str) -> Vec<String> {
+    match shell {
+        "bash" => {
+            let rc = dir.join("bashrc");
+            write(&rc, &format!("{bash_ps1}\n. {}\n", init_file.display()));
+            vec![
+                "bash".into(),
+                "--noprofile".into(),
+                "--rcfile".into(),
+                rc.display().to_string(),
+                "-i".into(),
+            ]
+        }
+        "zsh" => {
+            let zdot = dir.join("zdot");
+            std::fs::create_dir_all(&zdot).unwrap();
+            write(
+                &zdot.join(".zshrc"),
+                &format!(
+                    "setopt prompt_subst\nPROMPT='${{AWSID_SEGMENT}} %# '\n. {}\n",
+                    init_file.display()
+                ),
+            );
+            vec![
+                "env".into(),
+                format!("ZDOTDIR={}", zdot.display()),
+                "zsh".into(),
+                "-i".into(),
+            ]
+        }
+        _ => {
+            let cfg = dir.join("fishrc.fish");
+            write(
+                &cfg,
+                &format!(
+                    "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\nsource {}\n",
+                    init_file.display()
+                ),
+            );
+            vec![
+                "fish".into(),
+                "--no-config".into(),
+                "-i".into(),
+                "-C".into(),
+                format!("source {}", cfg.display()),
+            ]
+        }
+    }
+}
+
 /// Drives one shell: the prompt shows alice, then bob after `export AWS_PROFILE=bob`, and
 /// several Enters with nothing changed make no request.
 fn interactive(shell: &str) {
@@ -162,53 +214,7 @@ fn interactive(shell: &str) {
         .set("AWS_PROFILE", "alice")
         .set("AWSID_BUDGET_MS", "3000")
         .set("TERM", "xterm");
-    let argv: Vec<String> = match shell {
-        "bash" => {
-            let rc = sb.root.join("bashrc");
-            write(&rc, &format!("PS1='$ '\n. {}\n", init_file.display()));
-            vec![
-                "bash".into(),
-                "--noprofile".into(),
-                "--rcfile".into(),
-                rc.display().to_string(),
-                "-i".into(),
-            ]
-        }
-        "zsh" => {
-            let zdot = sb.root.join("zdot");
-            std::fs::create_dir_all(&zdot).unwrap();
-            write(
-                &zdot.join(".zshrc"),
-                &format!(
-                    "PROMPT='%# '\nsetopt prompt_subst\nPROMPT='${{AWSID_SEGMENT}} %# '\n. {}\n",
-                    init_file.display()
-                ),
-            );
-            vec![
-                "env".into(),
-                format!("ZDOTDIR={}", zdot.display()),
-                "zsh".into(),
-                "-i".into(),
-            ]
-        }
-        _ => {
-            let cfg = sb.root.join("fishrc.fish");
-            write(
-                &cfg,
-                &format!(
-                    "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\nsource {}\n",
-                    init_file.display()
-                ),
-            );
-            vec![
-                "fish".into(),
-                "--no-config".into(),
-                "-i".into(),
-                "-C".into(),
-                format!("source {}", cfg.display()),
-            ]
-        }
-    };
+    let argv = shell_argv(shell, &sb.root, &init_file, "PS1='$ '");
     let t = Tmux::start(&sb, "tmux", &vars, &argv);
     let alice = format!("<{}:alice>", m.alice.account);
     let bob = format!("<{}:bob>", m.bob.account);
@@ -443,56 +449,7 @@ impl Live {
         std::fs::create_dir_all(&dir).unwrap();
         let init_file = dir.join(format!("init.{shell}"));
         write(&init_file, &init(shell, false));
-        let argv: Vec<String> = match shell {
-            "bash" => {
-                let rc = dir.join("bashrc");
-                write(
-                    &rc,
-                    &format!("PS1='${{AWSID_SEGMENT}} $ '\n. {}\n", init_file.display()),
-                );
-                vec![
-                    "bash".into(),
-                    "--noprofile".into(),
-                    "--rcfile".into(),
-                    rc.display().to_string(),
-                    "-i".into(),
-                ]
-            }
-            "zsh" => {
-                let zdot = dir.join("zdot");
-                std::fs::create_dir_all(&zdot).unwrap();
-                write(
-                    &zdot.join(".zshrc"),
-                    &format!(
-                        "setopt prompt_subst\nPROMPT='${{AWSID_SEGMENT}} %# '\n. {}\n",
-                        init_file.display()
-                    ),
-                );
-                vec![
-                    "env".into(),
-                    format!("ZDOTDIR={}", zdot.display()),
-                    "zsh".into(),
-                    "-i".into(),
-                ]
-            }
-            _ => {
-                let cfg = dir.join("fishrc.fish");
-                write(
-                    &cfg,
-                    &format!(
-                        "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\nsource {}\n",
-                        init_file.display()
-                    ),
-                );
-                vec![
-                    "fish".into(),
-                    "--no-config".into(),
-                    "-i".into(),
-                    "-C".into(),
-                    format!("source {}", cfg.display()),
-                ]
-            }
-        };
+        let argv = shell_argv(shell, &dir, &init_file, "PS1='${AWSID_SEGMENT} $ '");
         let vars = vars.clone().set("TERM", "xterm");
         Live {
             shell,
@@ -548,14 +505,6 @@ impl Live {
             self.t.screen()
         );
     }
-}
-
-fn last_line(screen: &str) -> &str {
-    screen
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
 }
 
 fn live_sandbox() -> (

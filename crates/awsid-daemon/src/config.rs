@@ -5,12 +5,13 @@
 //! stays in force.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use serde::{Deserialize, Deserializer};
 use toml::de::{DeTable, DeValue};
+
+use crate::filestat::FileStat;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -169,7 +170,7 @@ pub fn check_main(mut args: impl Iterator<Item = std::ffi::OsString>) -> std::pr
         return ExitCode::from(255);
     };
     let shown = file.display();
-    let text = match crate::state::read_regular(&file) {
+    let text = match crate::filecache::read_regular(&file) {
         // No file of one's own is a valid state (the defaults); a file named that is not
         // there is a mistake.
         Err(_) if !explicit && std::fs::symlink_metadata(&file).is_err() => {
@@ -197,10 +198,9 @@ pub fn check_main(mut args: impl Iterator<Item = std::ffi::OsString>) -> std::pr
     }
 }
 
-type Stamp = Option<(u64, u64, i64, i64, i64, i64)>;
-
 struct Loaded {
-    stamp: Stamp,
+    /// The stat identity of the file loaded (None: no file).
+    stat: Option<FileStat>,
     config: Arc<Config>,
     error: Option<String>,
 }
@@ -211,24 +211,12 @@ pub struct Live {
     inner: Mutex<Loaded>,
 }
 
-fn stamp(path: &Path) -> Stamp {
-    let m = std::fs::metadata(path).ok()?;
-    Some((
-        m.dev(),
-        m.ino(),
-        m.mtime(),
-        m.mtime_nsec(),
-        m.ctime(),
-        m.ctime_nsec(),
-    ))
-}
-
 impl Live {
     pub fn new(path: Option<PathBuf>) -> Live {
         let live = Live {
             path,
             inner: Mutex::new(Loaded {
-                stamp: None,
+                stat: None,
                 config: Arc::new(Config::defaults()),
                 error: None,
             }),
@@ -243,18 +231,18 @@ impl Live {
         let Some(path) = &self.path else {
             return inner.config.clone();
         };
-        let now = stamp(path);
-        if now == inner.stamp && now.is_some() {
+        let now = FileStat::read(path);
+        if now == inner.stat && now.is_some() {
             return inner.config.clone();
         }
-        inner.stamp = now;
+        inner.stat = now;
         if now.is_none() {
             inner.config = Arc::new(Config::defaults());
             inner.error = None;
             return inner.config.clone();
         }
         // Never blocking on a FIFO, never reading a device or a huge file.
-        match crate::state::read_regular(path)
+        match crate::filecache::read_regular(path)
             .and_then(|t| String::from_utf8(t).map_err(|e| e.to_string()))
             .and_then(|t| Config::parse(&t))
         {

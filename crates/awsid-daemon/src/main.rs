@@ -8,15 +8,22 @@
 //! - [`cache`]: the bounded identity cache with single-flight;
 //! - [`resolve`]: GetCallerIdentity in a child process with the client's environment;
 //! - [`render`]: output byte-identical to `aws sts get-caller-identity`;
+//! - [`redact`]: what of a failure may be kept or shown beyond its shell;
+//! - [`state`]: the daemon's shared state, with [`filecache`] (parsed AWS files, by
+//!   [`filestat`]) and [`aliases`];
 //! - [`doctor`]: `awsid doctor`, a one-shot report run beside the daemon.
 
+mod aliases;
 mod cache;
 mod config;
 mod doctor;
+mod filecache;
+mod filestat;
 mod fingerprint;
 mod handler;
 mod logging;
 mod prompt;
+mod redact;
 mod render;
 mod resolve;
 mod server;

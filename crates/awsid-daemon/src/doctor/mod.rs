@@ -24,9 +24,9 @@ use awsid_proto::msg::{
 };
 use awsid_proto::{codec, runtime, VERSION};
 
+use crate::filecache::FileCache;
 use crate::fingerprint::Key;
 use crate::handler::plan::{self as planning, plan_with, Planned};
-use crate::state::FileCache;
 
 const USAGE: &str = "\
 Usage: awsidd doctor [--json] [--offline] [--profile NAME]
@@ -521,7 +521,7 @@ fn identity(
 /// quote a secret only their kind (`awsid whoami` in the shell prints all of it).
 fn safe_error(w: &awsid_proto::msg::WhoamiReply) -> String {
     match w.failure {
-        Some(kind) => crate::render::safe_summary(kind, None, &w.stderr),
+        Some(kind) => crate::redact::safe_summary(kind, None, &w.stderr),
         None => w
             .stderr
             .lines()

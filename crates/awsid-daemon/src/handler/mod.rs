@@ -95,7 +95,7 @@ fn refused_file(env: &Env, cwd: Option<&[u8]>) -> Option<String> {
         // Not a regular file (a FIFO, a device, a directory): no file at all to the CLI
         // (`os.path.isfile`), never opened. A regular file too big to be one is refused.
         .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
-        .find_map(|p| crate::state::check_file(&p).err())
+        .find_map(|p| crate::filecache::check_file(&p).err())
 }
 
 fn status(d: &Daemon) -> Status {
@@ -121,22 +121,11 @@ fn status(d: &Daemon) -> Status {
     }
 }
 
-/// Joins the resolution in flight for `fp`, or starts one with this environment. The
+/// Joins the resolution in flight for `fp`, or starts one with this environment, and tells
+/// what a waiter may say about it (its endpoint, whether it still waits for a slot). The
 /// environment moves into the resolver task and is dropped once the child has started.
+/// `region` is the plan's, for naming the endpoint.
 fn resolution(
-    d: &Arc<Daemon>,
-    fp: Fingerprint,
-    env: Env,
-    cwd: Option<Vec<u8>>,
-    profile_override: Option<&str>,
-    opaque: bool,
-) -> Waiter {
-    resolution_with(d, fp, env, cwd, profile_override, opaque, None).0
-}
-
-/// [`resolution`], also returning what a waiter may tell about it (its endpoint, whether it
-/// still waits for a slot). `region` is the plan's, for naming the endpoint.
-fn resolution_with(
     d: &Arc<Daemon>,
     fp: Fingerprint,
     env: Env,
@@ -169,7 +158,7 @@ fn resolution_with(
             if cfg.prompt.alias_lookup {
                 args.push("--alias".to_string());
                 args.push("--alias-skip".to_string());
-                args.push(d.alias_known().join(","));
+                args.push(d.aliases.known().join(","));
             }
             let deadline = Duration::from_secs(cfg.daemon.resolve_timeout_secs);
             let d = d.clone();
@@ -215,7 +204,7 @@ fn resolution_with(
                     }
                 };
                 if let ResolveOutcome::Identity(id) = &outcome {
-                    d.remember_alias(&id.account, id.alias.clone());
+                    d.aliases.remember(&id.account, id.alias.clone());
                 }
                 if let ResolveOutcome::Failure(f) = &outcome {
                     d.record_error(describe_failure(f));
@@ -239,11 +228,11 @@ fn container_credentials(env: &Env) -> bool {
     })
 }
 
-/// A failure as the recent-errors list keeps it (see [`render::safe_summary`]).
+/// A failure as the recent-errors list keeps it (see [`crate::redact::safe_summary`]).
 fn describe_failure(f: &Failure) -> String {
     format!(
         "resolution failed: {}",
-        crate::render::safe_summary(f.kind, f.code.as_deref(), &f.message)
+        crate::redact::safe_summary(f.kind, f.code.as_deref(), &f.message)
     )
 }
 

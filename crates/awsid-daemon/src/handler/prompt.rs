@@ -99,7 +99,7 @@ fn show(
     let now = now_unix();
     let render = |state: &State, id: Option<&awsid_proto::msg::Identity>| {
         let facts = Facts {
-            alias: id.and_then(|i| d.alias_of(&i.account)),
+            alias: id.and_then(|i| d.aliases.of(&i.account)),
             ..facts.clone()
         };
         segment(cfg, req.shell, state, id, &facts, now)
@@ -240,13 +240,14 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
         Stats::bump(&d.stats.misses);
         return Reply::NeedEnv;
     }
-    let rx = super::resolution(
+    let (rx, _) = super::resolution(
         d,
         plan.fingerprint,
         std::mem::take(&mut req.env),
         req.cwd.take(),
         None,
         plan.opaque,
+        plan.facts.region.as_deref(),
     );
     let left = budget.saturating_sub(started.elapsed());
     if let Some(outcome) = super::wait(rx, left).await {
@@ -277,7 +278,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
     let segment = match &stale_identity {
         Some(id) => {
             let facts = Facts {
-                alias: d.alias_of(&id.account),
+                alias: d.aliases.of(&id.account),
                 ..plan.facts.clone()
             };
             segment(&cfg, req.shell, &State::Stale, Some(id), &facts, now)

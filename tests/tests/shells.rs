@@ -1003,6 +1003,11 @@ fn config_change_fish() {
 }
 
 #[test]
+fn config_change_nu() {
+    config_change("nu");
+}
+
+#[test]
 fn cp_p_bash() {
     cp_p("bash");
 }

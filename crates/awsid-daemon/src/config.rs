@@ -92,14 +92,14 @@ fn overlay<'i>(user: &mut DeTable<'i>, defaults: DeTable<'i>) {
 /// A `format` the template language accepts.
 fn checked_format<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let v = String::deserialize(d)?;
-    crate::prompt::template::check(&v).map_err(serde::de::Error::custom)?;
+    crate::segment::template::check(&v).map_err(serde::de::Error::custom)?;
     Ok(v)
 }
 
 /// A `style` the style language accepts.
 fn checked_style<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let v = String::deserialize(d)?;
-    crate::prompt::style::Style::parse(&v).map_err(serde::de::Error::custom)?;
+    crate::segment::style::Style::parse(&v).map_err(serde::de::Error::custom)?;
     Ok(v)
 }
 

@@ -1,5 +1,5 @@
 //! Serving one request: fingerprint ([`plan`]), cache, single-flight resolution, rendering
-//! ([`whoami`], [`prompt`]).
+//! ([`whoami`], [`prompt`]; the segment itself is [`crate::segment`]).
 
 pub mod plan;
 mod prompt;
@@ -52,10 +52,10 @@ fn failed_prompt(d: &Daemon, shell: awsid_proto::msg::Shell) -> Reply {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs() as i64;
-    let state = crate::prompt::State::Failed;
-    let facts = crate::prompt::Facts::default();
+    let state = crate::segment::State::Failed;
+    let facts = crate::segment::Facts::default();
     Reply::Prompt(awsid_proto::msg::PromptReply {
-        segment: crate::prompt::segment(&cfg, shell, &state, None, &facts, now),
+        segment: crate::segment::segment(&cfg, shell, &state, None, &facts, now),
         settled: false,
         valid_for_secs: 0,
         watch: Vec::new(),

@@ -11,7 +11,7 @@ use awsid_proto::msg::Env;
 
 use crate::filecache::FileCache;
 use crate::fingerprint::{self, is_racy, Inputs, Key};
-use crate::prompt::{arn, Facts};
+use crate::segment::{arn, Facts};
 use crate::state::Daemon;
 use awsid_aws::chain::{self, Source};
 use awsid_aws::errors::CliError;

@@ -12,7 +12,7 @@ use awsid_proto::msg::{PromptReply, PromptRequest, Reply, ResolveOutcome};
 use super::plan::{any_racy, plan, Planned, Request};
 use crate::cache::Outcome;
 use crate::config::Config;
-use crate::prompt::{segment, Facts, State};
+use crate::segment::{segment, Facts, State};
 use crate::state::{Daemon, Stats};
 use awsid_aws::errors::CliError;
 

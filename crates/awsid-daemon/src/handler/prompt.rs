@@ -66,7 +66,9 @@ fn watch(files: &[PathBuf]) -> Vec<(String, bool)> {
 }
 
 /// Every file an answer depends on: the AWS files the plan read, and awsid's own config (a
-/// changed format, style or class redraws even a settled answer at once).
+/// changed format, style or class redraws even a settled answer at once). The config is
+/// watched but never makes an answer "racy": it is not read through the parsed-files cache,
+/// and its reload compares the whole stat identity, nanoseconds and ctime included.
 fn inputs(d: &Daemon, files: &[PathBuf]) -> Vec<PathBuf> {
     let mut all = files.to_vec();
     all.extend(d.config.path().map(Path::to_path_buf));
@@ -186,7 +188,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
                 segment(&cfg, req.shell, &state, None, &r.facts, now_unix())
             };
             let files = inputs(d, &r.files);
-            let settled = !any_racy(&files);
+            let settled = !any_racy(&r.files);
             if let (true, Some(pid)) = (settled, req.hook_pid) {
                 crate::stampwatch::register(&awsid_proto::dirs::stamp_file(pid), &files);
             }
@@ -209,7 +211,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             let left = until.saturating_duration_since(Instant::now()).as_secs();
             valid = valid.min(left.min(u64::from(u32::MAX)) as u32);
         }
-        let settled = shown.settled && valid > 0 && !any_racy(&files);
+        let settled = shown.settled && valid > 0 && !any_racy(&plan.files);
         if let (true, Some(pid)) = (settled, req.hook_pid) {
             crate::stampwatch::register(&awsid_proto::dirs::stamp_file(pid), &files);
         }

@@ -10,14 +10,16 @@ pub const ALIAS_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3
 
 /// The lookups, by account id, with when.
 #[derive(Default)]
-pub struct Aliases(Mutex<HashMap<String, (awsid_proto::msg::AliasLookup, Instant)>>);
+pub struct Aliases(Mutex<HashMap<String, (crate::resolve::outcome::AliasLookup, Instant)>>);
 
 impl Aliases {
     /// The remembered alias of an account, if one was found within the last day.
     pub fn of(&self, account: &str) -> Option<String> {
         let aliases = self.0.lock().unwrap_or_else(|e| e.into_inner());
         match aliases.get(account) {
-            Some((awsid_proto::msg::AliasLookup::Found(a), at)) if at.elapsed() < ALIAS_TTL => {
+            Some((crate::resolve::outcome::AliasLookup::Found(a), at))
+                if at.elapsed() < ALIAS_TTL =>
+            {
                 Some(a.clone())
             }
             _ => None,
@@ -34,8 +36,8 @@ impl Aliases {
             .collect()
     }
 
-    pub fn remember(&self, account: &str, lookup: awsid_proto::msg::AliasLookup) {
-        if lookup == awsid_proto::msg::AliasLookup::NotAsked {
+    pub fn remember(&self, account: &str, lookup: crate::resolve::outcome::AliasLookup) {
+        if lookup == crate::resolve::outcome::AliasLookup::NotAsked {
             return;
         }
         let mut aliases = self.0.lock().unwrap_or_else(|e| e.into_inner());

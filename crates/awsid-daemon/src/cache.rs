@@ -16,7 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use awsid_proto::msg::{Failure, FailureKind, ResolveOutcome};
+use crate::resolve::outcome::{Failure, ResolveOutcome};
+use awsid_proto::msg::FailureKind;
 use tokio::sync::watch;
 
 use crate::fingerprint::Fingerprint;
@@ -373,12 +374,12 @@ mod tests {
     }
 
     fn id(expires_unix: Option<i64>) -> ResolveOutcome {
-        ResolveOutcome::Identity(awsid_proto::msg::Identity {
+        ResolveOutcome::Identity(crate::resolve::outcome::Identity {
             account: "1".into(),
             arn: "a".into(),
             user_id: "u".into(),
             expires_unix,
-            alias: awsid_proto::msg::AliasLookup::NotAsked,
+            alias: crate::resolve::outcome::AliasLookup::NotAsked,
         })
     }
 

@@ -21,7 +21,8 @@ use crate::resolve;
 pub struct Stats {
     pub hits: AtomicU64,
     pub misses: AtomicU64,
-    pub sts_calls: AtomicU64,
+    /// Lookups started (resolver runs, whether or not they reach STS).
+    pub lookups: AtomicU64,
     pub errors: AtomicU64,
 }
 

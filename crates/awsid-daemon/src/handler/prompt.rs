@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use awsid_proto::msg::{PromptReply, PromptRequest, Reply, ResolveOutcome};
+use crate::resolve::outcome::{CliFailure, ResolveOutcome};
+use awsid_proto::msg::{PromptReply, PromptRequest, Reply};
 
 use super::plan::{any_racy, plan, Planned, Request};
 use crate::cache::Outcome;
@@ -99,7 +100,7 @@ fn show(
     selects_credentials: bool,
 ) -> Shown {
     let now = now_unix();
-    let render = |state: &State, id: Option<&awsid_proto::msg::Identity>| {
+    let render = |state: &State, id: Option<&crate::resolve::outcome::Identity>| {
         let facts = Facts {
             alias: id.and_then(|i| d.aliases.of(&i.account)),
             ..facts.clone()

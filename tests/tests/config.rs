@@ -109,7 +109,7 @@ fn an_edited_config_applies_to_a_cached_answer_at_once() {
     // Settled once the files are older than the racy window.
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let (hook, _) = prompt_line(&sb, &v);
-    let sts = sb.counter("sts calls");
+    let sts = sb.counter("lookups");
     assert!(hook.starts_with("1\t"), "settled: {hook:?}");
     assert!(
         hook.split('\t')
@@ -127,7 +127,7 @@ fn an_edited_config_applies_to_a_cached_answer_at_once() {
         format!("%{{\x1b[31m%}}({}|alice)%{{\x1b[0m%}}", m.alice.account),
         "new format and style"
     );
-    assert_eq!(sb.counter("sts calls"), sts, "from the cache");
+    assert_eq!(sb.counter("lookups"), sts, "from the cache");
 }
 
 /// A shorter `refresh_secs` applies to the answers already cached: the next request after it
@@ -144,9 +144,9 @@ fn a_shorter_refresh_applies_to_cached_answers() {
     let whoami = || sb.awsid(&["whoami", "--query", "Account", "--output", "text"], &v);
     assert_eq!(whoami().ok().trim(), m.alice.account);
     assert_eq!(whoami().ok().trim(), m.alice.account);
-    let sts = sb.counter("sts calls");
+    let sts = sb.counter("lookups");
     sb.write_config("[daemon]\nrefresh_secs = 1\n");
     std::thread::sleep(std::time::Duration::from_millis(1500));
     assert_eq!(whoami().ok().trim(), m.alice.account);
-    assert_eq!(sb.counter("sts calls"), sts + 1, "asked STS again");
+    assert_eq!(sb.counter("lookups"), sts + 1, "looked up again");
 }

@@ -206,6 +206,18 @@ impl Sandbox {
         )
     }
 
+    /// A sandbox with moto's `alice` and `bob` profiles, and a shell's environment that uses
+    /// `alice` against moto.
+    pub fn alice(m: &crate::moto::Moto) -> (Sandbox, Vars) {
+        let sb = Sandbox::new();
+        sb.write_alice_and_bob(m);
+        let v = sb
+            .vars()
+            .set("AWS_ENDPOINT_URL", m.url.clone())
+            .set("AWS_PROFILE", "alice");
+        (sb, v)
+    }
+
     /// The running daemon's pid, from `awsid daemon status`.
     pub fn pid(&self) -> i32 {
         self.status()["pid"].parse().unwrap()

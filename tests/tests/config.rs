@@ -135,12 +135,7 @@ fn an_edited_config_applies_to_a_cached_answer_at_once() {
 #[test]
 fn a_shorter_refresh_applies_to_cached_answers() {
     let m = moto();
-    let sb = Sandbox::new();
-    sb.write_alice_and_bob(m);
-    let v = sb
-        .vars()
-        .set("AWS_ENDPOINT_URL", m.url.clone())
-        .set("AWS_PROFILE", "alice");
+    let (sb, v) = Sandbox::alice(m);
     let whoami = || sb.awsid(&["whoami", "--query", "Account", "--output", "text"], &v);
     assert_eq!(whoami().ok().trim(), m.alice.account);
     assert_eq!(whoami().ok().trim(), m.alice.account);

@@ -201,12 +201,7 @@ fn account_alias_lookup_is_opt_in_and_a_denial_is_remembered() {
 #[test]
 fn the_bash_notation_is_asked_for_by_name_never_switched_by_the_hook_flag() {
     let m = moto();
-    let sb = Sandbox::new();
-    sb.write_alice_and_bob(m);
-    let v = sb
-        .vars()
-        .set("AWS_ENDPOINT_URL", m.url.clone())
-        .set("AWS_PROFILE", "alice");
+    let (sb, v) = Sandbox::alice(m);
     prompt(&sb, &v); // cached from here on
     let ask = |shell: &str, hook: bool| {
         let mut args = vec!["prompt", "--shell", shell, "--budget-ms", "5000"];

@@ -24,26 +24,7 @@ use awsid_proto::msg::{
 use awsid_proto::{codec, frame, runtime};
 use awsid_tests::fake_sts::FakeSts;
 use awsid_tests::harness::Sandbox;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
+use awsid_tests::rng::Rng;
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus")
@@ -149,12 +130,12 @@ fn mutate(rng: &mut Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
             }
             1 if len > 0 => {
                 let i = rng.below(len);
-                d[i] = rng.next() as u8;
+                d[i] = rng.next_u64() as u8;
             }
             2 => {
                 let i = rng.below(len + 1);
                 let n = 1 + rng.below(16);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                let bytes: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
                 d.splice(i..i, bytes);
             }
             3 if len > 0 => {
@@ -267,7 +248,7 @@ fn corpus_matches_the_current_encoding() {
 fn fuzz_decoders_in_process() {
     let corpus = load_corpus();
     let seed = seed();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let secs = fuzz_secs(3.0);
     let start = Instant::now();
     let mut execs = 0u64;
@@ -356,7 +337,7 @@ fn fuzz_a_real_daemon_over_its_socket() {
     let pid: i32 = sb.status()["pid"].parse().unwrap();
     let seed = seed();
     eprintln!("fuzz (daemon socket): seed {seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let secs = fuzz_secs(4.0);
     let start = Instant::now();
     let mut execs = 0u64;

@@ -8,17 +8,8 @@ const SECRET: &str = "secretsecretsecretsecretsecretsecretsecr";
 
 /// The segment once the lookup has finished (prompts show "…" until then).
 fn prompt(sb: &Sandbox, v: &Vars) -> String {
-    for _ in 0..200 {
-        let out = sb.awsid(&["prompt", "--shell", "plain", "--budget-ms", "1000"], v);
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(out.stderr, "");
-        // Pending is "…", also after another marker ("!conflict …").
-        if !out.stdout.contains('…') {
-            return out.stdout;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("the prompt stayed pending");
+    sb.answered_prompt(&["prompt", "--shell", "plain", "--budget-ms", "1000"], v)
+        .stdout
 }
 
 #[test]
@@ -212,12 +203,7 @@ fn account_alias_lookup_is_opt_in_and_a_denial_is_remembered() {
 #[test]
 fn the_bash_notation_is_asked_for_by_name_never_switched_by_the_hook_flag() {
     let m = moto();
-    let sb = Sandbox::new();
-    sb.write_alice_and_bob(m);
-    let v = sb
-        .vars()
-        .set("AWS_ENDPOINT_URL", m.url.clone())
-        .set("AWS_PROFILE", "alice");
+    let (sb, v) = Sandbox::alice(m);
     prompt(&sb, &v); // cached from here on
     let ask = |shell: &str, hook: bool| {
         let mut args = vec!["prompt", "--shell", shell, "--budget-ms", "5000"];

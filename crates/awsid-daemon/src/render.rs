@@ -109,26 +109,6 @@ pub fn failure(f: &Failure) -> WhoamiReply {
     }
 }
 
-/// A failure in words safe to keep or show beyond the shell that met it: its kind, its code and
-/// the first line of its message; nothing of a message that can quote a secret (a credential
-/// provider's error can carry what a credential_process printed; the rest of a service error
-/// can carry the canonical request, session token included).
-pub fn safe_summary(kind: FailureKind, code: Option<&str>, message: &str) -> String {
-    let code = code.map(|c| format!(", {c}")).unwrap_or_default();
-    let text = match kind {
-        FailureKind::Credentials | FailureKind::Other => {
-            "details withheld (they can quote what a credential provider printed); \
-             `awsid whoami` in that shell shows them"
-        }
-        _ => message
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or_default(),
-    };
-    format!("{}{code}: {text}", kind.label())
-}
-
 fn syntax_error(message: String) -> WhoamiReply {
     WhoamiReply {
         stdout: String::new(),

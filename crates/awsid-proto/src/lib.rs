@@ -5,13 +5,15 @@
 //! - [`msg`]: requests and replies.
 //! - [`client`]: the one blocking client (connect within a deadline, exchange, the miss
 //!   protocol), used by `awsid`, `awsidd doctor` and the load tool.
-//! - [`runtime`]: where the socket lives and what makes that directory trustworthy.
+//! - [`dirs`]: every path awsid uses (socket, pid, lock, stamps, log, config, service files).
+//! - [`runtime`]: what makes the socket's directory trustworthy.
 //! - [`envvars`]: which environment variables take part in a credential fingerprint.
 //!
 //! This crate has no async runtime and no AWS SDK: the client links it on every prompt.
 
 pub mod client;
 pub mod codec;
+pub mod dirs;
 pub mod envvars;
 pub mod frame;
 pub mod msg;

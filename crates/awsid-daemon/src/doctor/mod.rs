@@ -25,11 +25,11 @@ use awsid_proto::msg::{
 use awsid_proto::{runtime, VERSION};
 use serde::Serialize;
 
+use crate::filecache::FileCache;
 use crate::fingerprint::Key;
 use crate::handler::plan::{self as planning, plan_with, Planned};
 use crate::resolve::child::configured_endpoint;
 use crate::resolve::outcome::{CliFailure, ResolveOutcome};
-use crate::state::FileCache;
 
 const USAGE: &str = "\
 Usage: awsidd doctor [--json] [--offline] [--profile NAME]
@@ -610,7 +610,7 @@ fn config_state() -> ConfigState {
 /// client to ask it more (once it answered).
 fn daemon_state() -> (DaemonState, Client) {
     let dir = runtime::runtime_dir();
-    let socket = dir.join(runtime::SOCKET_NAME);
+    let socket = awsid_proto::dirs::socket(&dir);
     let dir_meta = std::fs::symlink_metadata(&dir).ok();
     let dir_problem = match &dir_meta {
         None => None, // created on first use
@@ -707,7 +707,7 @@ fn identity(
 /// quote a secret only their kind (`awsid whoami` in the shell prints all of it).
 fn safe_error(w: &awsid_proto::msg::WhoamiReply) -> String {
     match w.failure {
-        Some(kind) => crate::render::safe_summary(kind, None, &w.stderr),
+        Some(kind) => crate::redact::safe_summary(kind, None, &w.stderr),
         None => w
             .stderr
             .lines()

@@ -9,9 +9,10 @@ use std::time::SystemTime;
 use awsid_proto::envvars::is_fingerprint_var;
 use awsid_proto::msg::Env;
 
+use crate::filecache::FileCache;
 use crate::fingerprint::{self, is_racy, Inputs, Key};
-use crate::prompt::{arn, Facts};
-use crate::state::{Daemon, FileCache};
+use crate::segment::{arn, Facts};
+use crate::state::Daemon;
 use awsid_aws::chain::{self, Source};
 use awsid_aws::errors::CliError;
 use awsid_aws::select::{self, Vars};

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::config::Config;
-use crate::prompt::{segment, State};
 use crate::resolve::outcome::{AliasLookup, Identity};
+use crate::segment::{segment, State};
 use awsid_proto::msg::Shell;
 
 const CONFIG: &str = "[default]\nregion = us-east-1\n\

@@ -62,7 +62,7 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
         return Reply::NeedEnv;
     }
     let timeout = Duration::from_millis(u64::from(req.timeout_ms.max(1)));
-    let (rx, job) = super::resolution_with(
+    let (rx, job) = super::resolution(
         d,
         plan.fingerprint,
         std::mem::take(&mut req.env),

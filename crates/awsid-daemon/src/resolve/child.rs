@@ -864,6 +864,7 @@ async fn caller_identity(
 
 /// `iam:ListAccountAliases` with the same credentials, bounded to a few seconds. Any error
 /// (most often AccessDenied) is a denial, remembered by the daemon and never shown.
+#[cfg(feature = "account-alias")]
 async fn alias(config: &SdkConfig, creds: Credentials) -> AliasLookup {
     let iam_config = aws_sdk_iam::config::Builder::from(config)
         .credentials_provider(SharedCredentialsProvider::new(creds))
@@ -877,4 +878,10 @@ async fn alias(config: &SdkConfig, creds: Credentials) -> AliasLookup {
         },
         _ => AliasLookup::Denied,
     }
+}
+
+/// Built without the `account-alias` feature: IAM is never asked.
+#[cfg(not(feature = "account-alias"))]
+async fn alias(_: &SdkConfig, _: Credentials) -> AliasLookup {
+    AliasLookup::NotAsked
 }

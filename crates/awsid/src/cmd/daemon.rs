@@ -14,6 +14,9 @@ pub enum Action {
     Stop,
     /// Show pid, version, executable, uptime, cached fingerprints, hits, misses, lookups and
     /// errors.
+    ///
+    /// Exits 0 when awsidd is running, 3 when it is not (as `systemctl status` and LSB init
+    /// scripts do), 255 on any other error.
     Status,
     /// Stop awsidd, then start it again.
     Restart,

@@ -30,8 +30,16 @@ pub struct Args {
     #[arg(long, value_name = "NAME", overrides_with = "profile")]
     profile: Option<String>,
     /// Give up after this many seconds without an answer from STS.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = positive_secs)]
     timeout: f64,
+}
+
+/// A positive, finite number of seconds; anything else is a usage error (exit 252).
+fn positive_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err("must be a positive number of seconds".into()),
+    }
 }
 
 /// The width of the terminal on stdout, if stdout is one.
@@ -51,9 +59,6 @@ fn stdout_width() -> Option<u16> {
 }
 
 pub fn run(args: Args) -> u8 {
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return super::fail("--timeout must be a positive number of seconds");
-    }
     let timeout = Duration::from_secs_f64(args.timeout.min(3600.0));
     let mut client = match client::new() {
         Ok(c) => c,

@@ -129,6 +129,7 @@ fn whoami_frame(v: &Vars) -> Vec<u8> {
         query: Some("Account".into()),
         term_width: None,
         timeout_ms: 10_000,
+        options: Default::default(),
     });
     let payload = codec::encode(&req);
     let mut buf = frame::encode_header(payload.len()).to_vec();
@@ -357,6 +358,7 @@ fn the_lookup_queue_is_bounded_and_forgets_lookups_nobody_waits_for() {
             query: None,
             term_width: None,
             timeout_ms: 1,
+            options: Default::default(),
         });
         let mut c = UnixStream::connect(&sock).unwrap();
         frame::write_frame(&mut c, &codec::encode(&req)).unwrap();
@@ -796,6 +798,7 @@ fn a_lookup_still_waiting_for_its_turn_says_so() {
             query: None,
             term_width: None,
             timeout_ms: 1,
+            options: Default::default(),
         });
         let mut c = UnixStream::connect(&sock).unwrap();
         frame::write_frame(&mut c, &codec::encode(&req)).unwrap();

@@ -16,6 +16,7 @@ mod doctor;
 mod fingerprint;
 mod handler;
 mod logging;
+mod output;
 mod prompt;
 mod render;
 mod resolve;

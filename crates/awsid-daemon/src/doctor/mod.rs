@@ -205,6 +205,9 @@ fn gather(args: &Args) -> Report {
                 full_env: true,
                 cwd: cwd.as_deref(),
                 profile_override: args.profile.as_deref(),
+                region_override: None,
+                call_options: &[],
+                call_file: None,
             },
         );
         let (chain, watched, opaque, whole_env, cli_error) = match planned {
@@ -471,6 +474,7 @@ fn identity(
             query: None,
             term_width: None,
             timeout_ms: IDENTITY_TIMEOUT.as_millis() as u32,
+            options: Default::default(),
         };
         let timeout = IDENTITY_TIMEOUT + Duration::from_secs(2);
         for _ in 0..2 {

@@ -136,11 +136,20 @@ fn resolution(
     profile_override: Option<&str>,
     opaque: bool,
 ) -> Waiter {
-    resolution_with(d, fp, env, cwd, profile_override, opaque, None).0
+    resolution_with(d, fp, env, cwd, profile_override, opaque, &Call::default()).0
+}
+
+/// What a `whoami` knows of its lookup: the plan's region and the endpoint `--endpoint-url`
+/// names (to name the endpoint), and arguments for the resolver child.
+#[derive(Default)]
+pub struct Call {
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub args: Vec<String>,
 }
 
 /// [`resolution`], also returning what a waiter may tell about it (its endpoint, whether it
-/// still waits for a slot). `region` is the plan's, for naming the endpoint.
+/// still waits for a slot).
 fn resolution_with(
     d: &Arc<Daemon>,
     fp: Fingerprint,
@@ -148,9 +157,9 @@ fn resolution_with(
     cwd: Option<Vec<u8>>,
     profile_override: Option<&str>,
     opaque: bool,
-    region: Option<&str>,
+    call: &Call,
 ) -> (Waiter, Arc<JobInfo>) {
-    let region = region.map(str::to_string).or_else(|| {
+    let region = call.region.clone().or_else(|| {
         ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|n| {
             env.iter()
                 .find(|(k, v)| k == n.as_bytes() && !v.is_empty())
@@ -160,7 +169,12 @@ fn resolution_with(
     // Container credentials are a source awsid cannot watch, whatever else the plan says:
     // bounded like the others (a shorter life than needed costs a lookup, never a wrong answer).
     let opaque = opaque || container_credentials(&env);
-    let endpoint = || JobInfo::new(resolve::endpoint(&env, region.as_deref()));
+    let endpoint = || {
+        JobInfo::new(match &call.endpoint_url {
+            Some(url) => crate::render::sanitize(url).into_owned(),
+            None => resolve::endpoint(&env, region.as_deref()),
+        })
+    };
     match d.cache.join(&fp, endpoint) {
         Joined::Wait(rx, info) => (rx, info),
         Joined::Start(flight, rx) => {
@@ -170,6 +184,7 @@ fn resolution_with(
                 args.push("--profile".to_string());
                 args.push(p.to_string());
             }
+            args.extend(call.args.iter().cloned());
             let cfg = d.config.current();
             if cfg.prompt.alias_lookup {
                 args.push("--alias".to_string());

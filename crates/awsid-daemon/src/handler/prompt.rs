@@ -158,6 +158,9 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             full_env: req.full_env,
             cwd: req.cwd.as_deref(),
             profile_override: None,
+            region_override: None,
+            call_options: &[],
+            call_file: None,
         },
     );
     let plan = match planned {

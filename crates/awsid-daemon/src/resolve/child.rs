@@ -37,6 +37,14 @@ struct Asked {
     /// Look up the account alias (opt-in), unless the account is one of `skip`.
     alias: bool,
     skip: Vec<String>,
+    /// `whoami --region`.
+    region: Option<String>,
+    /// `whoami --endpoint-url` / `--ca-bundle`: for the GetCallerIdentity call only.
+    endpoint_url: Option<String>,
+    ca_bundle: Option<PathBuf>,
+    /// `--cli-read-timeout` / `--cli-connect-timeout` (seconds; 0: none).
+    read_timeout: Option<u64>,
+    connect_timeout: Option<u64>,
 }
 
 fn asked() -> Asked {
@@ -46,6 +54,11 @@ fn asked() -> Asked {
         deadline: None,
         alias: false,
         skip: Vec::new(),
+        region: None,
+        endpoint_url: None,
+        ca_bundle: None,
+        read_timeout: None,
+        connect_timeout: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -57,6 +70,11 @@ fn asked() -> Asked {
                 }
             }
             "--profile" => asked.profile = it.next().cloned(),
+            "--region" => asked.region = it.next().cloned(),
+            "--endpoint-url" => asked.endpoint_url = it.next().cloned(),
+            "--ca-bundle" => asked.ca_bundle = it.next().map(PathBuf::from),
+            "--read-timeout" => asked.read_timeout = it.next().and_then(|n| n.parse().ok()),
+            "--connect-timeout" => asked.connect_timeout = it.next().and_then(|n| n.parse().ok()),
             "--deadline-ms" => {
                 asked.deadline = it
                     .next()
@@ -160,6 +178,7 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
     let plan = chain::plan(chain::Input {
         vars: &vars,
         flag_profile: asked.profile.as_deref(),
+        flag_region: asked.region.as_deref(),
         files: files.clone(),
         home: home.as_deref(),
         cwd: Some(&cwd),
@@ -169,7 +188,7 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
         Ok(s) => s.clone(),
         Err(e) => return ResolveOutcome::Failure(e.failure()),
     };
-    let sdk = match sdk_config(&plan, &vars, &files).await {
+    let sdk = match sdk_config(&plan, &vars, &files, &asked).await {
         Ok(sdk) => sdk,
         Err(f) => return ResolveOutcome::Failure(f),
     };
@@ -212,7 +231,12 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
 
 /// The SDK configuration for this plan: the region the CLI would sign for, the endpoint the
 /// profile names, and no profile file read by the SDK itself.
-async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> Result<SdkConfig, Failure> {
+async fn sdk_config(
+    plan: &chain::Plan,
+    vars: &Vars,
+    files: &Files,
+    asked: &Asked,
+) -> Result<SdkConfig, Failure> {
     let region = plan
         .region
         .as_ref()
@@ -225,6 +249,15 @@ async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> Result<Sd
         .region(region)
         .profile_files(no_files)
         .no_credentials();
+    // The CLI's default socket timeouts (60 s), or `--cli-*-timeout` (0: none).
+    let secs = |t: Option<u64>| match t.unwrap_or(60) {
+        0 => None,
+        n => Some(Duration::from_secs(n)),
+    };
+    let mut timeouts = aws_config::timeout::TimeoutConfig::builder();
+    timeouts.set_connect_timeout(secs(asked.connect_timeout));
+    timeouts.set_read_timeout(secs(asked.read_timeout));
+    loader = loader.timeout_config(timeouts.build());
     // The profile's endpoint_url, unless a variable names one (the SDK reads those itself) or
     // configured endpoints are ignored.
     let ignore = vars
@@ -733,7 +766,20 @@ async fn caller_identity(
     expires_unix: Option<i64>,
     asked: &Asked,
 ) -> ResolveOutcome {
-    let client = sts(ctx, Some(creds.clone()));
+    // `--endpoint-url` and `--ca-bundle` change this call only, as in the CLI.
+    let mut b = aws_sdk_sts::config::Builder::from(&ctx.sdk)
+        .credentials_provider(SharedCredentialsProvider::new(creds.clone()));
+    if let Some(url) = &asked.endpoint_url {
+        b = b.endpoint_url(url);
+    }
+    if let Some(bundle) = &asked.ca_bundle {
+        let bundle = ctx.cwd.join(bundle);
+        match tls_client(&bundle) {
+            Ok(c) => b = b.http_client(c),
+            Err(f) => return ResolveOutcome::Failure(f),
+        }
+    }
+    let client = aws_sdk_sts::Client::from_conf(b.build());
     match client.get_caller_identity().send().await {
         Ok(out) => {
             let account = out.account().unwrap_or_default().to_string();

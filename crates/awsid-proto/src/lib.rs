@@ -15,7 +15,7 @@ pub mod msg;
 pub mod runtime;
 
 /// Version of the wire protocol. Bump on any incompatible change of [`msg`] or [`frame`].
-pub const PROTOCOL_VERSION: u16 = 3;
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// Version of the plain-text prompt protocol that zsh speaks over the socket itself
 /// (`AWTX`, see the daemon's `server/text.rs`).

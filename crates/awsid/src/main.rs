@@ -40,7 +40,8 @@ struct Cli {
 const AFTER_HELP: &str = "\
 Getting started:
   awsid whoami                       who am I here (same output as the AWS CLI)
-  eval \"$(awsid init bash)\"          in ~/.bashrc (zsh: init zsh; fish: awsid init fish | source)
+  eval \"$(awsid init bash)\"          in ~/.bashrc (zsh: init zsh; fish: awsid init fish | source;
+                                     nu: see `awsid init --help`)
   awsid doctor                       why this identity, and is awsid healthy?
 
 Environment:

@@ -1,4 +1,4 @@
-//! `awsid completions bash|zsh|fish`: print a completion script (the files under
+//! `awsid completions bash|zsh|fish|nu`: print a completion script (the files under
 //! `shell/completions/`, embedded).
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -6,6 +6,7 @@ pub enum CompletionShell {
     Bash,
     Zsh,
     Fish,
+    Nu,
 }
 
 /// Print the completion script for a shell.
@@ -17,6 +18,7 @@ pub struct Args {
 const BASH: &str = include_str!("../../../../shell/completions/awsid.bash");
 const ZSH: &str = include_str!("../../../../shell/completions/_awsid");
 const FISH: &str = include_str!("../../../../shell/completions/awsid.fish");
+const NU: &str = include_str!("../../../../shell/completions/awsid.nu");
 
 pub fn run(args: Args) -> u8 {
     print!(
@@ -25,6 +27,7 @@ pub fn run(args: Args) -> u8 {
             CompletionShell::Bash => BASH,
             CompletionShell::Zsh => ZSH,
             CompletionShell::Fish => FISH,
+            CompletionShell::Nu => NU,
         }
     );
     0

@@ -122,7 +122,7 @@ _awsid() {
             flags='--add-to-prompt'
             ((${#positionals[@]} == 0)) && values='bash zsh fish nu'
             ;;
-        config) flags='--default' ;;
+        config) flags='--default --check' ;;
         daemon) ((${#positionals[@]} == 0)) && values='start stop status restart' ;;
         flush) ;;
         doctor) flags='--json --profile --offline' ;;

@@ -56,6 +56,7 @@ complete -c awsid -n '__fish_seen_subcommand_from init' -l add-to-prompt -d 'Als
 
 # awsid config
 complete -c awsid -n '__fish_seen_subcommand_from config' -l default -d 'Print the default configuration, documented'
+complete -c awsid -n '__fish_seen_subcommand_from config' -l check -F -d 'Check the configuration file (or PATH) as awsidd would load it'
 
 # awsid daemon (and awsid help daemon)
 set -l actions start stop status restart

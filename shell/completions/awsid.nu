@@ -72,6 +72,8 @@ export extern "awsid init" [
 # Show the config file path or the defaults
 export extern "awsid config" [
     --default # Print the default configuration, documented
+    --check # Check the configuration file (or PATH) as awsidd would load it
+    path?: path # With --check: the file to check (default: the configuration file)
     --help(-h) # Print help
 ]
 

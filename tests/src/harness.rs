@@ -143,6 +143,22 @@ impl Sandbox {
         run(cmd)
     }
 
+    /// `awsid` with `args` (a `prompt` command), asked again while its segment (the last line)
+    /// shows a lookup still pending (`…`, also after a marker such as `!conflict`); it must
+    /// exit 0 and print nothing on stderr.
+    pub fn answered_prompt(&self, args: &[&str], vars: &Vars) -> Out {
+        for _ in 0..200 {
+            let out = self.awsid(args, vars);
+            assert_eq!(out.code, 0, "{out:?}");
+            assert_eq!(out.stderr, "");
+            if !out.stdout.lines().last().unwrap_or("").contains('…') {
+                return out;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the prompt stayed pending");
+    }
+
     /// The AWS CLI, in the same environment.
     pub fn aws(&self, args: &[&str], vars: &Vars) -> Out {
         let mut cmd = Command::new("aws");
@@ -188,6 +204,18 @@ impl Sandbox {
                 m.bob.secret_access_key
             ),
         )
+    }
+
+    /// A sandbox with moto's `alice` and `bob` profiles, and a shell's environment that uses
+    /// `alice` against moto.
+    pub fn alice(m: &crate::moto::Moto) -> (Sandbox, Vars) {
+        let sb = Sandbox::new();
+        sb.write_alice_and_bob(m);
+        let v = sb
+            .vars()
+            .set("AWS_ENDPOINT_URL", m.url.clone())
+            .set("AWS_PROFILE", "alice");
+        (sb, v)
     }
 
     /// The running daemon's pid, from `awsid daemon status`.

@@ -6,4 +6,5 @@ pub mod diff;
 pub mod fake_sts;
 pub mod harness;
 pub mod moto;
+pub mod rng;
 pub mod term;

@@ -118,7 +118,8 @@ impl Tmux {
     }
 }
 
-fn last_line(screen: &str) -> &str {
+/// The last line of a screen that is not blank (where the prompt is).
+pub fn last_line(screen: &str) -> &str {
     screen
         .lines()
         .rev()

@@ -18,31 +18,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use awsid_proto::msg::{
-    PromptRequest, Reply, Request, Response, Shell, Status, WhoamiReply, WhoamiRequest,
+    Answered, CallerIdentity, PromptRequest, Reply, Request, Response, Shell, Status, WhoamiAnswer,
+    WhoamiReply, WhoamiRequest,
 };
 use awsid_proto::{codec, frame, runtime};
 use awsid_tests::fake_sts::FakeSts;
 use awsid_tests::harness::Sandbox;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
+use awsid_tests::rng::Rng;
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus")
@@ -84,11 +66,19 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         shell: Shell::Zsh,
         budget_ms: 10,
     });
-    let reply = Response::new(Reply::Whoami(WhoamiReply {
-        stdout: "{}\n".into(),
-        stderr: String::new(),
-        exit_code: 0,
-        failure: None,
+    let reply = Response::new(Reply::Whoami(WhoamiAnswer {
+        printed: WhoamiReply {
+            stdout: "{}\n".into(),
+            stderr: String::new(),
+            exit_code: 0,
+            failure: None,
+        },
+        identity: Some(CallerIdentity {
+            account: "111122223333".into(),
+            arn: "arn:aws:iam::111122223333:user/a".into(),
+            user_id: "AIDA".into(),
+        }),
+        answered: Answered::Cache,
     }));
     let status = Response::new(Reply::Status(Status::default()));
     vec![
@@ -141,12 +131,12 @@ fn mutate(rng: &mut Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
             }
             1 if len > 0 => {
                 let i = rng.below(len);
-                d[i] = rng.next() as u8;
+                d[i] = rng.next_u64() as u8;
             }
             2 => {
                 let i = rng.below(len + 1);
                 let n = 1 + rng.below(16);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                let bytes: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
                 d.splice(i..i, bytes);
             }
             3 if len > 0 => {
@@ -259,7 +249,7 @@ fn corpus_matches_the_current_encoding() {
 fn fuzz_decoders_in_process() {
     let corpus = load_corpus();
     let seed = seed();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let secs = fuzz_secs(3.0);
     let start = Instant::now();
     let mut execs = 0u64;
@@ -348,7 +338,7 @@ fn fuzz_a_real_daemon_over_its_socket() {
     let pid: i32 = sb.status()["pid"].parse().unwrap();
     let seed = seed();
     eprintln!("fuzz (daemon socket): seed {seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let secs = fuzz_secs(4.0);
     let start = Instant::now();
     let mut execs = 0u64;

@@ -137,6 +137,31 @@ fn whoami_frame(v: &Vars) -> Vec<u8> {
     buf
 }
 
+/// A whoami over `sock` in the whole environment `v` plus `extra`, with a 1 ms timeout (so it
+/// is answered at once, whatever the lookup does); the reply.
+fn hasty_whoami(sock: &std::path::Path, v: &Vars, extra: &[(&str, String)]) -> Response {
+    let env =
+        v.0.iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .chain(extra.iter().map(|(k, v)| (*k, v.clone())))
+            .map(|(k, v)| (k.as_bytes().to_vec(), v.into_bytes()))
+            .collect();
+    let req = Request::Whoami(WhoamiRequest {
+        env,
+        full_env: true,
+        cwd: None,
+        profile: None,
+        output: None,
+        query: None,
+        term_width: None,
+        timeout_ms: 1,
+        options: Default::default(),
+    });
+    let mut c = UnixStream::connect(sock).unwrap();
+    frame::write_frame(&mut c, &codec::encode(&req)).unwrap();
+    codec::decode(&frame::read_frame(&mut c).unwrap()).unwrap()
+}
+
 #[test]
 fn a_peer_of_another_uid_is_refused() {
     if runtime::euid() != 0 || !std::path::Path::new("/usr/bin/setpriv").exists() {
@@ -187,7 +212,7 @@ fn a_peer_of_another_uid_is_refused() {
     let mut s = UnixStream::connect(&sock).unwrap();
     s.write_all(&whoami_frame(&v)).unwrap();
     let resp: Response = codec::decode(&frame::read_frame(&mut s).unwrap()).unwrap();
-    assert!(matches!(resp.body, Reply::Whoami(w) if w.stdout == "111122223333\n"));
+    assert!(matches!(resp.body, Reply::Whoami(w) if w.printed.stdout == "111122223333\n"));
 }
 
 #[test]
@@ -217,7 +242,7 @@ fn a_thousand_concurrent_clients_all_answered_and_resources_return() {
                         c.write_all(&req)?;
                         let resp: Response = codec::decode(&frame::read_frame(&mut c)?)
                             .map_err(|e| std::io::Error::other(e.to_string()))?;
-                        Ok(matches!(resp.body, Reply::Whoami(w) if w.stdout == "111122223333\n"))
+                        Ok(matches!(resp.body, Reply::Whoami(w) if w.printed.stdout == "111122223333\n"))
                     };
                     usize::from(!matches!(run(), Ok(true)))
                 })
@@ -339,35 +364,20 @@ fn the_lookup_queue_is_bounded_and_forgets_lookups_nobody_waits_for() {
     let padding = "x".repeat(16 * 1024);
     let lookups = 3000;
     for i in 0..lookups {
-        let mut env: Vec<(Vec<u8>, Vec<u8>)> =
-            v.0.iter()
-                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
-                .collect();
-        env.push((
-            b"AWS_ACCESS_KEY_ID".to_vec(),
-            format!("AKIAQUEUE{i:011}").into_bytes(),
-        ));
-        env.push((b"AWS_SECRET_ACCESS_KEY".to_vec(), SECRET.into()));
-        env.push((b"PADDING".to_vec(), padding.clone().into_bytes()));
-        let req = Request::Whoami(WhoamiRequest {
-            env,
-            full_env: true,
-            cwd: None,
-            profile: None,
-            output: None,
-            query: None,
-            term_width: None,
-            timeout_ms: 1,
-            options: Default::default(),
-        });
-        let mut c = UnixStream::connect(&sock).unwrap();
-        frame::write_frame(&mut c, &codec::encode(&req)).unwrap();
-        let resp: Response = codec::decode(&frame::read_frame(&mut c).unwrap()).unwrap();
+        let resp = hasty_whoami(
+            &sock,
+            &v,
+            &[
+                ("AWS_ACCESS_KEY_ID", format!("AKIAQUEUE{i:011}")),
+                ("AWS_SECRET_ACCESS_KEY", SECRET.into()),
+                ("PADDING", padding.clone()),
+            ],
+        );
         // Every client is answered at once (a timeout, or "too many lookups waiting").
         let Reply::Whoami(w) = resp.body else {
             panic!("{:?}", resp.body)
         };
-        assert_eq!(w.exit_code, 255, "{w:?}");
+        assert_eq!(w.printed.exit_code, 255, "{w:?}");
     }
     let in_flight = sb.counter("in flight");
     let rss_after = rss_kib(pid);
@@ -780,29 +790,14 @@ fn a_lookup_still_waiting_for_its_turn_says_so() {
     let sock = sb.runtime.join(runtime::SOCKET_NAME);
     // Every active slot and lingering place taken by lookups that hang (clients gone).
     for i in 0..(4 + 28 + 4) {
-        let mut env: Vec<(Vec<u8>, Vec<u8>)> =
-            v.0.iter()
-                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
-                .collect();
-        env.push((
-            b"AWS_ACCESS_KEY_ID".to_vec(),
-            format!("AKIATURN{i:012}").into_bytes(),
-        ));
-        env.push((b"AWS_SECRET_ACCESS_KEY".to_vec(), SECRET.into()));
-        let req = Request::Whoami(WhoamiRequest {
-            env,
-            full_env: true,
-            cwd: None,
-            profile: None,
-            output: None,
-            query: None,
-            term_width: None,
-            timeout_ms: 1,
-            options: Default::default(),
-        });
-        let mut c = UnixStream::connect(&sock).unwrap();
-        frame::write_frame(&mut c, &codec::encode(&req)).unwrap();
-        frame::read_frame(&mut c).unwrap();
+        hasty_whoami(
+            &sock,
+            &v,
+            &[
+                ("AWS_ACCESS_KEY_ID", format!("AKIATURN{i:012}")),
+                ("AWS_SECRET_ACCESS_KEY", SECRET.into()),
+            ],
+        );
     }
     assert!(
         wait_until(20, || processes_with(&marker).len() >= 4 + 28),

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use awsid_tests::harness::{awsid_bin, run, Sandbox};
 use awsid_tests::moto::moto;
-use awsid_tests::term::{have, Tmux};
+use awsid_tests::term::{have, last_line, Tmux};
 
 fn init(shell: &str, add: bool) -> String {
     let mut cmd = Command::new(awsid_bin());
@@ -245,6 +245,66 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// The command line of an interactive `shell` that loads `init_file`, its rc files written to
+/// `dir`: zsh and fish show `AWSID_SEGMENT` in their prompts, bash gets `bash_ps1`, nushell
+/// shows it on the left when `nu_left` (see [`nu_argv`]).
+fn shell_argv(
+    shell: &str,
+    dir: &Path,
+    init_file: &Path,
+    bash_ps1: &str,
+    nu_left: bool,
+) -> Vec<String> {
+    match shell {
+        "bash" => {
+            let rc = dir.join("bashrc");
+            write(&rc, &format!("{bash_ps1}\n. {}\n", init_file.display()));
+            vec![
+                "bash".into(),
+                "--noprofile".into(),
+                "--rcfile".into(),
+                rc.display().to_string(),
+                "-i".into(),
+            ]
+        }
+        "zsh" => {
+            let zdot = dir.join("zdot");
+            std::fs::create_dir_all(&zdot).unwrap();
+            write(
+                &zdot.join(".zshrc"),
+                &format!(
+                    "setopt prompt_subst\nPROMPT='${{AWSID_SEGMENT}} %# '\n. {}\n",
+                    init_file.display()
+                ),
+            );
+            vec![
+                "env".into(),
+                format!("ZDOTDIR={}", zdot.display()),
+                "zsh".into(),
+                "-i".into(),
+            ]
+        }
+        "nu" => nu_argv(dir, init_file, nu_left),
+        _ => {
+            let cfg = dir.join("fishrc.fish");
+            write(
+                &cfg,
+                &format!(
+                    "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\nsource {}\n",
+                    init_file.display()
+                ),
+            );
+            vec![
+                "fish".into(),
+                "--no-config".into(),
+                "-i".into(),
+                "-C".into(),
+                format!("source {}", cfg.display()),
+            ]
+        }
+    }
+}
+
 /// Drives one shell: the prompt shows alice, then bob after `export AWS_PROFILE=bob`, and
 /// several Enters with nothing changed make no request.
 fn interactive(shell: &str) {
@@ -278,54 +338,7 @@ fn interactive(shell: &str) {
         .set("AWS_PROFILE", "alice")
         .set("AWSID_BUDGET_MS", "3000")
         .set("TERM", "xterm");
-    let argv: Vec<String> = match shell {
-        "bash" => {
-            let rc = sb.root.join("bashrc");
-            write(&rc, &format!("PS1='$ '\n. {}\n", init_file.display()));
-            vec![
-                "bash".into(),
-                "--noprofile".into(),
-                "--rcfile".into(),
-                rc.display().to_string(),
-                "-i".into(),
-            ]
-        }
-        "zsh" => {
-            let zdot = sb.root.join("zdot");
-            std::fs::create_dir_all(&zdot).unwrap();
-            write(
-                &zdot.join(".zshrc"),
-                &format!(
-                    "PROMPT='%# '\nsetopt prompt_subst\nPROMPT='${{AWSID_SEGMENT}} %# '\n. {}\n",
-                    init_file.display()
-                ),
-            );
-            vec![
-                "env".into(),
-                format!("ZDOTDIR={}", zdot.display()),
-                "zsh".into(),
-                "-i".into(),
-            ]
-        }
-        "nu" => nu_argv(&sb.root, &init_file, false),
-        _ => {
-            let cfg = sb.root.join("fishrc.fish");
-            write(
-                &cfg,
-                &format!(
-                    "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\nsource {}\n",
-                    init_file.display()
-                ),
-            );
-            vec![
-                "fish".into(),
-                "--no-config".into(),
-                "-i".into(),
-                "-C".into(),
-                format!("source {}", cfg.display()),
-            ]
-        }
-    };
+    let argv = shell_argv(shell, &sb.root, &init_file, "PS1='$ '", false);
     let t = Tmux::start(&sb, "tmux", &vars, &argv);
     let alice = format!("<{}:alice>", m.alice.account);
     let bob = format!("<{}:bob>", m.bob.account);
@@ -598,57 +611,7 @@ impl Live {
         std::fs::create_dir_all(&dir).unwrap();
         let init_file = dir.join(format!("init.{shell}"));
         write(&init_file, &init(shell, false));
-        let argv: Vec<String> = match shell {
-            "bash" => {
-                let rc = dir.join("bashrc");
-                write(
-                    &rc,
-                    &format!("PS1='${{AWSID_SEGMENT}} $ '\n. {}\n", init_file.display()),
-                );
-                vec![
-                    "bash".into(),
-                    "--noprofile".into(),
-                    "--rcfile".into(),
-                    rc.display().to_string(),
-                    "-i".into(),
-                ]
-            }
-            "zsh" => {
-                let zdot = dir.join("zdot");
-                std::fs::create_dir_all(&zdot).unwrap();
-                write(
-                    &zdot.join(".zshrc"),
-                    &format!(
-                        "setopt prompt_subst\nPROMPT='${{AWSID_SEGMENT}} %# '\n. {}\n",
-                        init_file.display()
-                    ),
-                );
-                vec![
-                    "env".into(),
-                    format!("ZDOTDIR={}", zdot.display()),
-                    "zsh".into(),
-                    "-i".into(),
-                ]
-            }
-            "nu" => nu_argv(&dir, &init_file, true),
-            _ => {
-                let cfg = dir.join("fishrc.fish");
-                write(
-                    &cfg,
-                    &format!(
-                        "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\nsource {}\n",
-                        init_file.display()
-                    ),
-                );
-                vec![
-                    "fish".into(),
-                    "--no-config".into(),
-                    "-i".into(),
-                    "-C".into(),
-                    format!("source {}", cfg.display()),
-                ]
-            }
-        };
+        let argv = shell_argv(shell, &dir, &init_file, "PS1='${AWSID_SEGMENT} $ '", true);
         let vars = vars.clone().set("TERM", "xterm");
         Live {
             shell,
@@ -705,14 +668,6 @@ impl Live {
             self.t.screen()
         );
     }
-}
-
-fn last_line(screen: &str) -> &str {
-    screen
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
 }
 
 fn live_sandbox() -> (
@@ -1009,6 +964,47 @@ fn cp_p(shell: &'static str) {
         "cp -p ~/creds.bob ~/.aws/credentials; sleep 0.3"
     });
     live.shows("bob after cp -p", &bob);
+}
+
+/// An edit of awsid's own config (a new format) shows at the very next prompt, even after a
+/// settled answer: the config is among the files each hook watches.
+fn config_change(shell: &'static str) {
+    if !have(shell) || !have("tmux") {
+        return;
+    }
+    let (m, sb, vars) = live_sandbox();
+    let alice = format!("<{}:alice>", m.alice.account);
+    let live = Live::start(shell, &sb, &vars);
+    live.shows("alice", &alice);
+    live.settle(&alice);
+    sb.write_config(
+        "[prompt]\nstyle = \"\"\nformat = \"({state}{account}:{principal})\"\nbudget_ms = 3000\n",
+    );
+    live.run("true");
+    live.shows(
+        "the new format after the settled alice",
+        &format!("({}:alice)", m.alice.account),
+    );
+}
+
+#[test]
+fn config_change_bash() {
+    config_change("bash");
+}
+
+#[test]
+fn config_change_zsh() {
+    config_change("zsh");
+}
+
+#[test]
+fn config_change_fish() {
+    config_change("fish");
+}
+
+#[test]
+fn config_change_nu() {
+    config_change("nu");
 }
 
 #[test]

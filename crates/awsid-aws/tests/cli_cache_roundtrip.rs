@@ -76,22 +76,7 @@ fn entries_the_cli_wrote_are_found_and_used() {
             ..Default::default()
         },
     ];
-    let mut config = String::new();
-    for (i, p) in profiles.iter().enumerate() {
-        config.push_str(&format!(
-            "[profile r{i}]\nrole_arn = {}\nsource_profile = src\n",
-            p.role_arn
-        ));
-        for (k, v) in [
-            ("role_session_name", &p.role_session_name),
-            ("external_id", &p.external_id),
-            ("duration_seconds", &p.duration_seconds),
-        ] {
-            if let Some(v) = v {
-                config.push_str(&format!("{k} = {v}\n"));
-            }
-        }
-    }
+    let config = common::role_profiles("r", &profiles, "");
     std::fs::write(home.join(".aws/config"), config).unwrap();
     for (i, args) in profiles.iter().enumerate() {
         let before = cli_cache::lookup(&home, args, SystemTime::now());

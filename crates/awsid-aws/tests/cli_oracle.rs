@@ -277,22 +277,7 @@ fn the_cli_takes_the_cache_entries_we_locate_and_prompts_without_one() {
             ..Default::default()
         },
     ];
-    let mut config = String::new();
-    for (i, p) in profiles.iter().enumerate() {
-        config.push_str(&format!(
-            "[profile m{i}]\nrole_arn = {}\nsource_profile = src\nmfa_serial = {serial}\n",
-            p.role_arn
-        ));
-        for (k, v) in [
-            ("role_session_name", &p.role_session_name),
-            ("external_id", &p.external_id),
-            ("duration_seconds", &p.duration_seconds),
-        ] {
-            if let Some(v) = v {
-                config.push_str(&format!("{k} = {v}\n"));
-            }
-        }
-    }
+    let config = common::role_profiles("m", &profiles, &format!("mfa_serial = {serial}\n"));
     std::fs::write(h.home().join(".aws/config"), &config).unwrap();
     let cache = cli_cache::cache_dir(&h.home());
     std::fs::create_dir_all(&cache).unwrap();

@@ -14,8 +14,8 @@ fn float_repr_matches_python() {
     let mut floats: Vec<f64> = vec![0.1, 1e16, 1e15, 1e16 - 2.0, 1e-4, 1e-5, 5e-324, 123456.789];
     while floats.len() < 3000 {
         let f = match rng.below(3) {
-            0 => f64::from_bits(rng.next()),
-            1 => (rng.next() % 1_000_000) as f64 / 10f64.powi(rng.below(12) as i32),
+            0 => f64::from_bits(rng.next_u64()),
+            1 => (rng.next_u64() % 1_000_000) as f64 / 10f64.powi(rng.below(12) as i32),
             _ => 10f64.powi(rng.below(40) as i32 - 20) * (rng.below(100) as f64),
         };
         if f.is_finite() {

@@ -14,9 +14,10 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use awsid_proto::msg::{Failure, FailureKind, ResolveOutcome};
+use crate::resolve::outcome::{Failure, ResolveOutcome};
+use awsid_proto::msg::FailureKind;
 use tokio::sync::watch;
 
 use crate::fingerprint::Fingerprint;
@@ -29,6 +30,10 @@ pub type Waiter = watch::Receiver<Option<Outcome>>;
 
 struct Entry {
     outcome: Outcome,
+    /// When the outcome was stored, on both clocks, and how long it stays fresh: kept so that
+    /// a new `refresh_secs` applies to the answers already cached ([`Cache::set_refresh`]).
+    stored: (Instant, SystemTime),
+    ttl: Ttl,
     fresh_until: Instant,
     /// The same limit on the wall clock (see the module doc).
     wall_until: SystemTime,
@@ -39,6 +44,70 @@ struct Entry {
 impl Entry {
     fn fresh(&self, now: Instant, wall: SystemTime) -> bool {
         now < self.fresh_until && wall < self.wall_until
+    }
+
+    /// Sets the freshness limits from when it was stored and its lifetime under `refresh`.
+    fn time(&mut self, refresh: Duration) {
+        let (at, wall) = self.stored;
+        // A ttl the clocks cannot represent is as good as "for ever", which no ttl is: cap it.
+        let ttl = self.ttl.of(&self.outcome, refresh, wall).min(MAX_TTL);
+        self.fresh_until = at.checked_add(ttl).unwrap_or(at);
+        self.wall_until = wall.checked_add(ttl).unwrap_or(SystemTime::UNIX_EPOCH);
+    }
+}
+
+/// How long an outcome stays fresh.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Ttl {
+    /// The refresh period in force (`[daemon] refresh_secs`), shorter for a source awsid
+    /// cannot watch (`opaque`), never beyond the credentials' expiry; an error, briefly.
+    Refresh { opaque: bool },
+    /// Exactly this long.
+    Fixed(Duration),
+}
+
+impl From<Duration> for Ttl {
+    fn from(d: Duration) -> Ttl {
+        Ttl::Fixed(d)
+    }
+}
+
+/// How long an identity from a source awsid cannot watch (credential_process, instance or
+/// container metadata) is trusted at most; watched sources use `[daemon] refresh_secs`.
+pub const TTL_OPAQUE: Duration = Duration::from_secs(5 * 60);
+/// Errors are remembered briefly; any change of input is a new fingerprint anyway.
+pub const TTL_ERROR: Duration = Duration::from_secs(3);
+/// An identity is dropped this long before its credentials expire.
+pub const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+
+impl Ttl {
+    /// The lifetime of `outcome`, stored at `stored`, under the refresh period `refresh`.
+    pub fn of(self, outcome: &ResolveOutcome, refresh: Duration, stored: SystemTime) -> Duration {
+        let opaque = match self {
+            Ttl::Fixed(d) => return d,
+            Ttl::Refresh { opaque } => opaque,
+        };
+        match outcome {
+            ResolveOutcome::Failure(_) => TTL_ERROR,
+            ResolveOutcome::Identity(id) => {
+                let base = if opaque {
+                    TTL_OPAQUE.min(refresh)
+                } else {
+                    refresh
+                };
+                match id.expires_unix {
+                    Some(exp) => {
+                        let now = stored
+                            .duration_since(UNIX_EPOCH)
+                            .unwrap_or_default()
+                            .as_secs() as i64;
+                        let left = exp.saturating_sub(now).max(0) as u64;
+                        base.min(Duration::from_secs(left).saturating_sub(EXPIRY_MARGIN))
+                    }
+                    None => base,
+                }
+            }
+        }
     }
 }
 
@@ -80,6 +149,8 @@ impl JobInfo {
 struct Inner {
     entries: HashMap<Fingerprint, Entry>,
     in_flight: HashMap<Fingerprint, (Waiter, Arc<JobInfo>)>,
+    /// The refresh period in force (see [`Cache::set_refresh`]).
+    refresh: Duration,
 }
 
 #[derive(Default)]
@@ -91,8 +162,9 @@ pub struct Cache {
 pub enum Joined {
     /// Someone else resolves it: wait on this.
     Wait(Waiter, Arc<JobInfo>),
-    /// The caller resolves it and ends the [`Flight`] with an outcome (dropping it counts as
-    /// an abandoned lookup).
+    /// The caller resolves it and ends the [`Flight`] with [`Flight::complete`] (cached) or
+    /// [`Flight::abandon`] (not cached); a [`Flight`] dropped unended wakes its waiters with a
+    /// generic failure and caches nothing.
     Start(Flight, Waiter),
 }
 
@@ -134,14 +206,8 @@ impl Flight {
     }
 
     /// Stores the outcome, fresh for `ttl`, and wakes the waiters.
-    pub fn complete(mut self, outcome: Outcome, ttl: Duration) {
+    pub fn complete(mut self, outcome: Outcome, ttl: impl Into<Ttl>) {
         let now = Instant::now();
-        // A ttl the clocks cannot represent is as good as "for ever", which no ttl is: cap it.
-        let ttl = ttl.min(MAX_TTL);
-        let fresh_until = now.checked_add(ttl).unwrap_or(now);
-        let wall_until = SystemTime::now()
-            .checked_add(ttl)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
         let inner_arc = self.inner.clone();
         let mut inner = lock(&inner_arc);
         let Some(tx) = self.take(&mut inner) else {
@@ -159,15 +225,16 @@ impl Flight {
                 ResolveOutcome::Failure(_) => e.previous.clone(),
             }),
         };
-        inner.entries.insert(
-            fp,
-            Entry {
-                outcome: outcome.clone(),
-                fresh_until,
-                wall_until,
-                previous,
-            },
-        );
+        let mut entry = Entry {
+            outcome: outcome.clone(),
+            stored: (now, SystemTime::now()),
+            ttl: ttl.into(),
+            fresh_until: now,
+            wall_until: SystemTime::UNIX_EPOCH,
+            previous,
+        };
+        entry.time(inner.refresh);
+        inner.entries.insert(fp, entry);
         drop(inner);
         let _ = tx.send(Some(outcome));
     }
@@ -258,6 +325,19 @@ impl Cache {
         self.lock().entries.clear();
     }
 
+    /// Sets the refresh period (`[daemon] refresh_secs`). A new one applies at once to every
+    /// answer already cached, as if it had been in force when the answer was stored.
+    pub fn set_refresh(&self, refresh: Duration) {
+        let mut inner = self.lock();
+        if inner.refresh == refresh {
+            return;
+        }
+        inner.refresh = refresh;
+        for entry in inner.entries.values_mut() {
+            entry.time(refresh);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.lock().entries.len()
     }
@@ -291,6 +371,16 @@ mod tests {
             code: None,
             message: msg.into(),
         }))
+    }
+
+    fn id(expires_unix: Option<i64>) -> ResolveOutcome {
+        ResolveOutcome::Identity(crate::resolve::outcome::Identity {
+            account: "1".into(),
+            arn: "a".into(),
+            user_id: "u".into(),
+            expires_unix,
+            alias: crate::resolve::outcome::AliasLookup::NotAsked,
+        })
     }
 
     fn info() -> JobInfo {
@@ -386,6 +476,53 @@ mod tests {
         assert!(cache
             .get(&fp, now + MAX_TTL + Duration::from_secs(1))
             .is_none());
+    }
+
+    /// A new refresh period applies to the answers already cached, both ways.
+    #[test]
+    fn a_new_refresh_period_applies_to_cached_answers() {
+        let cache = Cache::default();
+        cache.set_refresh(Duration::from_secs(900));
+        let fp = [6u8; 32];
+        let Joined::Start(flight, _) = cache.join(&fp, info) else {
+            panic!()
+        };
+        flight.complete(Arc::new(id(None)), Ttl::Refresh { opaque: false });
+        let now = Instant::now();
+        let later = now + Duration::from_secs(120);
+        assert!(cache.get(&fp, later).is_some());
+        cache.set_refresh(Duration::from_secs(60));
+        assert!(cache.get(&fp, now).is_some());
+        assert!(cache.get(&fp, later).is_none());
+        cache.set_refresh(Duration::from_secs(3600));
+        assert!(cache.get(&fp, later).is_some());
+        // A fixed lifetime (an error's) does not follow the refresh period.
+        let fp = [8u8; 32];
+        let Joined::Start(flight, _) = cache.join(&fp, info) else {
+            panic!()
+        };
+        flight.complete(outcome("x"), Ttl::Refresh { opaque: false });
+        assert!(cache
+            .get(&fp, now + TTL_ERROR + Duration::from_secs(1))
+            .is_none());
+    }
+
+    #[test]
+    fn ttl_never_outlives_the_credentials() {
+        let ttl = |o: &ResolveOutcome, opaque, r, now| Ttl::Refresh { opaque }.of(o, r, now);
+        let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let r = Duration::from_secs(900);
+        assert_eq!(ttl(&id(None), false, r, now), r);
+        assert_eq!(ttl(&id(None), true, r, now), TTL_OPAQUE);
+        assert_eq!(
+            ttl(&id(Some(1_000_000 + 120)), false, r, now),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            ttl(&id(Some(1_000_000 + 30)), false, r, now),
+            Duration::ZERO
+        );
+        assert_eq!(ttl(&id(Some(10)), false, r, now), Duration::ZERO);
     }
 
     /// The monotonic clock stops while a laptop is suspended: the wall clock decides too.

@@ -5,11 +5,13 @@
 //! stays in force.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use toml::de::{DeTable, DeValue};
+
+use crate::filestat::FileStat;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -25,8 +27,10 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Prompt {
+    #[serde(deserialize_with = "checked_format")]
     pub format: String,
     pub symbol: String,
+    #[serde(deserialize_with = "checked_style")]
     pub style: String,
     pub budget_ms: u32,
     pub expires_within_minutes: u32,
@@ -38,6 +42,7 @@ pub struct Prompt {
 pub struct Class {
     #[serde(rename = "match")]
     pub pattern: String,
+    #[serde(default, deserialize_with = "checked_style_opt")]
     pub style: Option<String>,
     pub symbol: Option<String>,
 }
@@ -63,100 +68,139 @@ pub fn clamp_idle(secs: u64) -> u64 {
     secs.clamp(IDLE_TIMEOUT_SECS.0, IDLE_TIMEOUT_SECS.1)
 }
 
-/// The same shape with every field optional: what a user file may contain.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserConfig {
-    #[serde(default)]
-    prompt: UserPrompt,
-    #[serde(default)]
-    accounts: BTreeMap<String, String>,
-    #[serde(default, rename = "class")]
-    classes: Vec<Class>,
-    #[serde(default)]
-    daemon: UserDaemon,
+/// A user file laid over the documented defaults, value by value: tables merge (a key the user
+/// sets replaces the default's, recursively), anything else the user writes replaces the
+/// default whole (`[[class]]` lists included). What the merge yields is deserialized once, so
+/// the defaults and the user's values pass the same checks, with the user's line and column.
+fn overlay<'i>(user: &mut DeTable<'i>, defaults: DeTable<'i>) {
+    for (key, default) in defaults {
+        match user.get_mut(&key) {
+            None => {
+                user.insert(key, default);
+            }
+            Some(mine) => {
+                if let (DeValue::Table(mine), DeValue::Table(default)) =
+                    (mine.get_mut(), default.into_inner())
+                {
+                    overlay(mine, default);
+                }
+            }
+        }
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserPrompt {
-    format: Option<String>,
-    symbol: Option<String>,
-    style: Option<String>,
-    budget_ms: Option<u32>,
-    expires_within_minutes: Option<u32>,
-    alias_lookup: Option<bool>,
+/// A `format` the template language accepts.
+fn checked_format<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = String::deserialize(d)?;
+    crate::segment::template::check(&v).map_err(serde::de::Error::custom)?;
+    Ok(v)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserDaemon {
-    idle_timeout_secs: Option<u64>,
-    refresh_secs: Option<u64>,
-    resolve_timeout_secs: Option<u64>,
+/// A `style` the style language accepts.
+fn checked_style<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = String::deserialize(d)?;
+    crate::segment::style::Style::parse(&v).map_err(serde::de::Error::custom)?;
+    Ok(v)
+}
+
+/// An optional `style` (a class's), checked as [`checked_style`].
+fn checked_style_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked_style(d).map(Some)
 }
 
 impl Config {
+    /// The documented defaults (`awsid config --default`).
     pub fn defaults() -> Config {
-        toml::from_str(awsid_proto::DEFAULT_CONFIG).expect("the default config parses")
+        static DEFAULTS: LazyLock<Config> =
+            LazyLock::new(|| Config::parse("").expect("the default config parses"));
+        DEFAULTS.clone()
     }
 
-    /// Parses a user file over the defaults.
+    /// Parses a user file over the defaults. The error names the line and column, as the TOML
+    /// parser words it.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let user: UserConfig = toml::from_str(text).map_err(|e| e.to_string())?;
-        let mut c = Config::defaults();
-        let p = user.prompt;
-        if let Some(v) = p.format {
-            crate::prompt::template::check(&v)?;
-            c.prompt.format = v;
-        }
-        if let Some(v) = p.symbol {
-            c.prompt.symbol = v;
-        }
-        if let Some(v) = p.style {
-            crate::prompt::style::Style::parse(&v)?;
-            c.prompt.style = v;
-        }
-        if let Some(v) = p.budget_ms {
-            c.prompt.budget_ms = v.clamp(BUDGET_MS.0, BUDGET_MS.1);
-        }
-        if let Some(v) = p.expires_within_minutes {
-            c.prompt.expires_within_minutes =
-                v.clamp(EXPIRES_WITHIN_MINUTES.0, EXPIRES_WITHIN_MINUTES.1);
-        }
-        if let Some(v) = p.alias_lookup {
-            c.prompt.alias_lookup = v;
-        }
-        for class in &user.classes {
-            if let Some(s) = &class.style {
-                crate::prompt::style::Style::parse(s)?;
-            }
-        }
-        c.accounts.extend(user.accounts);
-        c.classes = user.classes;
-        let d = user.daemon;
-        if let Some(v) = d.idle_timeout_secs {
-            c.daemon.idle_timeout_secs = clamp_idle(v);
-        }
-        if let Some(v) = d.refresh_secs {
-            c.daemon.refresh_secs = v.clamp(REFRESH_SECS.0, REFRESH_SECS.1);
-        }
-        if let Some(v) = d.resolve_timeout_secs {
-            c.daemon.resolve_timeout_secs = v.clamp(RESOLVE_TIMEOUT_SECS.0, RESOLVE_TIMEOUT_SECS.1);
-        }
-        Ok(c)
+        let mut user = DeTable::parse(text).map_err(|e| e.to_string())?;
+        let defaults = DeTable::parse(awsid_proto::DEFAULT_CONFIG)
+            .expect("the default config is TOML")
+            .into_inner();
+        overlay(user.get_mut(), defaults);
+        let mut config =
+            Config::deserialize(toml::de::Deserializer::from(user)).map_err(|mut e| {
+                e.set_input(Some(text));
+                e.to_string()
+            })?;
+        config.clamp();
+        Ok(config)
+    }
+
+    /// The one place every duration is clamped to its range (defaults included).
+    fn clamp(&mut self) {
+        let (p, d) = (&mut self.prompt, &mut self.daemon);
+        p.budget_ms = p.budget_ms.clamp(BUDGET_MS.0, BUDGET_MS.1);
+        p.expires_within_minutes = p
+            .expires_within_minutes
+            .clamp(EXPIRES_WITHIN_MINUTES.0, EXPIRES_WITHIN_MINUTES.1);
+        d.idle_timeout_secs = clamp_idle(d.idle_timeout_secs);
+        d.refresh_secs = d.refresh_secs.clamp(REFRESH_SECS.0, REFRESH_SECS.1);
+        d.resolve_timeout_secs = d
+            .resolve_timeout_secs
+            .clamp(RESOLVE_TIMEOUT_SECS.0, RESOLVE_TIMEOUT_SECS.1);
     }
 }
 
 /// `$XDG_CONFIG_HOME/awsid/config.toml`, else `~/.config/awsid/config.toml`.
 pub fn path() -> Option<PathBuf> {
-    awsid_proto::runtime::config_file()
+    awsid_proto::dirs::config_file()
 }
 
-type Stamp = Option<(u64, u64, i64, i64, i64, i64)>;
+/// `awsidd check-config [PATH]`, what `awsid config --check` runs: the file (the user's by
+/// default) through the same parser the daemon loads it with. Exit 0 and `PATH: valid` on
+/// stdout; exit 253 (the AWS CLI's "bad configuration") and the parser's words, with line and
+/// column, on stderr; 255 when the file cannot be read; 252 for bad usage.
+pub fn check_main(mut args: impl Iterator<Item = std::ffi::OsString>) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let (given, extra) = (args.next(), args.next());
+    if extra.is_some() {
+        eprintln!("awsid: usage: awsidd check-config [PATH]");
+        return ExitCode::from(252);
+    }
+    let explicit = given.is_some();
+    let Some(file) = given.map(PathBuf::from).or_else(path) else {
+        eprintln!("awsid: no configuration path: neither XDG_CONFIG_HOME nor HOME is set");
+        return ExitCode::from(255);
+    };
+    let shown = file.display();
+    let text = match crate::filecache::read_regular(&file) {
+        // No file of one's own is a valid state (the defaults); a file named that is not
+        // there is a mistake.
+        Err(_) if !explicit && std::fs::symlink_metadata(&file).is_err() => {
+            println!("{shown}: not present: the defaults are in force");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("awsid: {e}");
+            return ExitCode::from(255);
+        }
+        Ok(bytes) => bytes,
+    };
+    match String::from_utf8(text)
+        .map_err(|e| format!("not UTF-8 text: {e}"))
+        .and_then(|t| Config::parse(&t))
+    {
+        Ok(_) => {
+            println!("{shown}: valid");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("awsid: {shown}: {}", e.trim_end());
+            ExitCode::from(253)
+        }
+    }
+}
 
 struct Loaded {
-    stamp: Stamp,
+    /// The stat identity of the file loaded (None: no file).
+    stat: Option<FileStat>,
     config: Arc<Config>,
     error: Option<String>,
 }
@@ -167,24 +211,12 @@ pub struct Live {
     inner: Mutex<Loaded>,
 }
 
-fn stamp(path: &Path) -> Stamp {
-    let m = std::fs::metadata(path).ok()?;
-    Some((
-        m.dev(),
-        m.ino(),
-        m.mtime(),
-        m.mtime_nsec(),
-        m.ctime(),
-        m.ctime_nsec(),
-    ))
-}
-
 impl Live {
     pub fn new(path: Option<PathBuf>) -> Live {
         let live = Live {
             path,
             inner: Mutex::new(Loaded {
-                stamp: None,
+                stat: None,
                 config: Arc::new(Config::defaults()),
                 error: None,
             }),
@@ -199,23 +231,29 @@ impl Live {
         let Some(path) = &self.path else {
             return inner.config.clone();
         };
-        let now = stamp(path);
-        if now == inner.stamp && now.is_some() {
+        let now = FileStat::read(path);
+        if now == inner.stat && now.is_some() {
             return inner.config.clone();
         }
-        inner.stamp = now;
+        inner.stat = now;
         if now.is_none() {
             inner.config = Arc::new(Config::defaults());
             inner.error = None;
             return inner.config.clone();
         }
         // Never blocking on a FIFO, never reading a device or a huge file.
-        match crate::state::read_regular(path)
+        match crate::filecache::read_regular(path)
             .and_then(|t| String::from_utf8(t).map_err(|e| e.to_string()))
             .and_then(|t| Config::parse(&t))
         {
             Ok(c) => {
                 tracing::info!(path = %path.display(), "configuration loaded");
+                if c.prompt.alias_lookup && !cfg!(feature = "account-alias") {
+                    tracing::warn!(
+                        "alias_lookup is on, but this awsidd was built without the \
+                         `account-alias` feature: no alias is looked up"
+                    );
+                }
                 inner.config = Arc::new(c);
                 inner.error = None;
             }
@@ -268,6 +306,48 @@ mod tests {
             .contains("chartreuse"));
         assert!(Config::parse("[prompt]\nformat = \"{nosuchfield}\"\n").is_err());
         assert!(Config::parse("not toml [").is_err());
+    }
+
+    /// Errors name where in the user's file they are: syntax, unknown keys, wrong types and
+    /// values the prompt's languages refuse alike.
+    #[test]
+    fn errors_name_the_line_and_column() {
+        for (text, line, what) in [
+            (
+                "[prompt]\nstyle = \"chartreuse\"\n",
+                "line 2, column 9",
+                "chartreuse",
+            ),
+            ("\n[daemon]\nnonsense = 1\n", "line 3, column 1", "nonsense"),
+            (
+                "[prompt]\n\nbudget_ms = \"x\"\n",
+                "line 3, column 13",
+                "expected u32",
+            ),
+            (
+                "[[class]]\nmatch = \"p\"\nstyle = \"bold pink\"\n",
+                "line 3",
+                "pink",
+            ),
+            ("[prompt]\nformat = \"{nosuch}\"\n", "line 2", "nosuch"),
+            ("a = [\n", "line 1, column 6", "unclosed array"),
+            ("prompt = 3\n", "line 1", "Prompt"),
+        ] {
+            let e = Config::parse(text).unwrap_err();
+            assert!(e.contains(line) && e.contains(what), "{text:?}: {e}");
+        }
+    }
+
+    /// Tables merge key by key over the defaults; other values replace them.
+    #[test]
+    fn user_values_lie_over_the_defaults() {
+        let d = Config::defaults();
+        let c = Config::parse("[daemon]\nrefresh_secs = 60\n[accounts]\n\"1\" = \"a\"\n").unwrap();
+        assert_eq!(c.daemon.refresh_secs, 60);
+        assert_eq!(c.daemon.resolve_timeout_secs, d.daemon.resolve_timeout_secs);
+        assert_eq!(c.prompt, d.prompt);
+        assert_eq!(c.accounts.len(), 1);
+        assert!(d.classes.is_empty() && d.accounts.is_empty());
     }
 
     /// Every duration is clamped: `refresh_secs = 9223372036854775807` once made `now + ttl`

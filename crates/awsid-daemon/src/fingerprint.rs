@@ -110,16 +110,7 @@ fn file_state(h: &mut blake3::Hasher, path: &Path, now: SystemTime) {
         }
     };
     h.update(&[1]);
-    for n in [meta.dev(), meta.ino(), meta.size()] {
-        h.update(&n.to_le_bytes());
-    }
-    for (s, ns) in [
-        (meta.mtime(), meta.mtime_nsec()),
-        (meta.ctime(), meta.ctime_nsec()),
-    ] {
-        h.update(&s.to_le_bytes());
-        h.update(&ns.to_le_bytes());
-    }
+    crate::filestat::FileStat::of(&meta).hash_into(h);
     let racy = meta.modified().map(|m| is_racy(m, now)).unwrap_or(true);
     if racy && meta.is_file() && meta.size() <= MAX_CONTENT_HASH {
         // Non-blocking: a FIFO swapped in since the stat must not block the daemon.

@@ -1,4 +1,4 @@
-//! Logs: tracing to `$XDG_STATE_HOME/awsid/awsidd.log` (see `runtime::log_file`), filtered by
+//! Logs: tracing to `$XDG_STATE_HOME/awsid/awsidd.log` (see `dirs::log_file`), filtered by
 //! `AWSID_LOG` (default `info`). Nothing logged ever carries a variable's value: requests are
 //! logged by kind and outcome only.
 //!
@@ -19,7 +19,7 @@ use awsid_proto::runtime;
 use tracing_subscriber::EnvFilter;
 
 pub fn init() -> std::path::PathBuf {
-    let path = runtime::log_file();
+    let path = awsid_proto::dirs::log_file();
     let filter = EnvFilter::try_from_env("AWSID_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     match open(&path) {
         Ok(file) => {
@@ -45,7 +45,7 @@ pub fn open(path: &Path) -> io::Result<File> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("the log file has no directory"))?;
-    if dir == runtime::runtime_dir() {
+    if dir == awsid_proto::dirs::runtime_dir() {
         runtime::ensure_dir(dir).map_err(io::Error::other)?;
     } else {
         ensure_private_dir(dir)?;

@@ -8,18 +8,25 @@
 //! - [`cache`]: the bounded identity cache with single-flight;
 //! - [`resolve`]: GetCallerIdentity in a child process with the client's environment;
 //! - [`render`]: output byte-identical to `aws sts get-caller-identity`;
+//! - [`redact`]: what of a failure may be kept or shown beyond its shell;
+//! - [`state`]: the daemon's shared state, with [`filecache`] (parsed AWS files, by
+//!   [`filestat`]) and [`aliases`];
 //! - [`doctor`]: `awsid doctor`, a one-shot report run beside the daemon.
 
+mod aliases;
 mod cache;
 mod config;
 mod doctor;
+mod filecache;
+mod filestat;
 mod fingerprint;
 mod handler;
 mod logging;
 mod output;
-mod prompt;
+mod redact;
 mod render;
 mod resolve;
+mod segment;
 mod server;
 mod stampwatch;
 mod state;
@@ -36,6 +43,8 @@ demand; you rarely run it yourself (see `awsid daemon --help`).
 
 Usage: awsidd [serve]      run the daemon in the foreground
        awsidd doctor       explain this environment's identity (see `awsid doctor --help`)
+       awsidd check-config [PATH]
+                           check a configuration file (see `awsid config --help`)
        awsidd resolve      (internal) resolve one identity in this environment
 
 Environment:
@@ -57,6 +66,7 @@ fn main() -> ExitCode {
         None | Some("serve") => serve(),
         Some("resolve") => resolve::child::main(),
         Some("doctor") => doctor::main(std::env::args().skip(2)),
+        Some("check-config") => config::check_main(std::env::args_os().skip(2)),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             ExitCode::SUCCESS
@@ -92,7 +102,7 @@ fn serve() -> ExitCode {
 fn serve_inner() -> anyhow::Result<()> {
     let dir = runtime::runtime_dir();
     runtime::ensure_dir(&dir)?;
-    let socket = dir.join(runtime::SOCKET_NAME);
+    let socket = awsid_proto::dirs::socket(&dir);
     match server::clear_leftover_socket(&socket) {
         // Someone else already serves: not a failure (a service manager must not restart us in
         // a loop, e.g. after a client replaced the service's daemon during an upgrade).
@@ -125,7 +135,7 @@ fn serve_inner() -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async {
         let listener = server::bind(&socket)?;
-        let pidfile = dir.join(runtime::PID_FILE_NAME);
+        let pidfile = awsid_proto::dirs::pid_file(&dir);
         std::fs::write(&pidfile, format!("{}\n", std::process::id()))?;
         tracing::info!(
             pid = std::process::id(),

@@ -15,7 +15,9 @@
 use std::borrow::Cow;
 
 use awsid_aws::pyjson::{PyStr, PyValue};
-use awsid_proto::msg::{Failure, FailureKind, Identity, ResolveOutcome, WhoamiReply};
+use awsid_proto::msg::{FailureKind, WhoamiReply};
+
+use crate::resolve::outcome::{Failure, Identity, ResolveOutcome};
 
 use crate::output::{self, query::Query, Colour};
 
@@ -117,26 +119,6 @@ pub fn failure(f: &Failure) -> WhoamiReply {
     }
 }
 
-/// A failure in words safe to keep or show beyond the shell that met it: its kind, its code and
-/// the first line of its message; nothing of a message that can quote a secret (a credential
-/// provider's error can carry what a credential_process printed; the rest of a service error
-/// can carry the canonical request, session token included).
-pub fn safe_summary(kind: FailureKind, code: Option<&str>, message: &str) -> String {
-    let code = code.map(|c| format!(", {c}")).unwrap_or_default();
-    let text = match kind {
-        FailureKind::Credentials | FailureKind::Other => {
-            "details withheld (they can quote what a credential provider printed); \
-             `awsid whoami` in that shell shows them"
-        }
-        _ => message
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or_default(),
-    };
-    format!("{kind:?}{code}: {text}")
-}
-
 fn identity(id: &Identity, fmt: &Format<'_>) -> WhoamiReply {
     // Vetted already (see the module doc); sanitized again so no path can print a control.
     let field = |s: &str| PyValue::str(sanitize(s).into_owned());
@@ -196,7 +178,7 @@ mod tests {
             arn: "arn:aws:sts::123456789012:user/moto".into(),
             user_id: "AKIAIOSFODNN7EXAMPLE".into(),
             expires_unix: None,
-            alias: awsid_proto::msg::AliasLookup::NotAsked,
+            alias: crate::resolve::outcome::AliasLookup::NotAsked,
         })
     }
 

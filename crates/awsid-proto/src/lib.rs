@@ -3,19 +3,24 @@
 //! - [`frame`]: length-prefixed frames with a magic and the protocol version, size-capped.
 //! - [`codec`]: the one module that knows the payload encoding (bincode `=2.0.1`).
 //! - [`msg`]: requests and replies.
-//! - [`runtime`]: where the socket lives and what makes that directory trustworthy.
+//! - [`client`]: the one blocking client (connect within a deadline, exchange, the miss
+//!   protocol), used by `awsid`, `awsidd doctor` and the load tool.
+//! - [`dirs`]: every path awsid uses (socket, pid, lock, stamps, log, config, service files).
+//! - [`runtime`]: what makes the socket's directory trustworthy.
 //! - [`envvars`]: which environment variables take part in a credential fingerprint.
 //!
 //! This crate has no async runtime and no AWS SDK: the client links it on every prompt.
 
+pub mod client;
 pub mod codec;
+pub mod dirs;
 pub mod envvars;
 pub mod frame;
 pub mod msg;
 pub mod runtime;
 
 /// Version of the wire protocol. Bump on any incompatible change of [`msg`] or [`frame`].
-pub const PROTOCOL_VERSION: u16 = 4;
+pub const PROTOCOL_VERSION: u16 = 5;
 
 /// Version of the plain-text prompt protocol that zsh speaks over the socket itself
 /// (`AWTX`, see the daemon's `server/text.rs`).

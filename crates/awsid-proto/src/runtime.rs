@@ -1,79 +1,22 @@
-//! Where the daemon's socket lives, and what makes that directory trustworthy.
+//! What makes the runtime directory (where the daemon's socket lives, see [`crate::dirs`])
+//! trustworthy, and the shells' stamp files in it.
 //!
-//! `$AWSID_RUNTIME_DIR` if set, else `$XDG_RUNTIME_DIR/awsid`, else `/tmp/awsid-$UID`.
 //! The directory must be a real directory (not a symlink), owned by us, and closed to group and
 //! other (0700). Both sides check it: the daemon before it binds, the client before it trusts
 //! whatever answers on the socket.
 
+#[cfg(test)]
 use std::ffi::OsString;
 use std::fmt;
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// File name of the socket inside the runtime directory.
-pub const SOCKET_NAME: &str = "awsidd.sock";
-/// File name of the start-up lock inside the runtime directory.
-pub const START_LOCK_NAME: &str = "start.lock";
-/// File name of the daemon's pid file inside the runtime directory.
-pub const PID_FILE_NAME: &str = "awsidd.pid";
-
-/// The variable naming the runtime directory itself (used when set and non-empty).
-pub const DIR_VAR: &str = "AWSID_RUNTIME_DIR";
-/// Else this variable's directory (when set and non-empty), joined with [`XDG_SUBDIR`].
-pub const XDG_VAR: &str = "XDG_RUNTIME_DIR";
-pub const XDG_SUBDIR: &str = "awsid";
-/// Else this prefix followed by the effective uid.
-pub const FALLBACK_PREFIX: &str = "/tmp/awsid-";
-
-/// The runtime directory for this user, from the given variable lookup. (`awsid init` writes
-/// these same rules into the zsh hook from the constants above.)
-pub fn runtime_dir_from(var: impl Fn(&str) -> Option<OsString>) -> PathBuf {
-    let nonempty = |name: &str| var(name).filter(|v| !v.is_empty());
-    if let Some(dir) = nonempty(DIR_VAR) {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = nonempty(XDG_VAR) {
-        return PathBuf::from(dir).join(XDG_SUBDIR);
-    }
-    PathBuf::from(format!("{FALLBACK_PREFIX}{}", euid()))
-}
-
-/// The runtime directory for this process's environment.
-pub fn runtime_dir() -> PathBuf {
-    runtime_dir_from(|name| std::env::var_os(name))
-}
-
-/// The daemon's log file: `$XDG_STATE_HOME/awsid/awsidd.log`, else
-/// `$HOME/.local/state/awsid/awsidd.log`, else in the runtime directory.
-pub fn log_file() -> PathBuf {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    let state = var("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".local/state")));
-    match state {
-        Some(dir) => dir.join("awsid").join("awsidd.log"),
-        None => runtime_dir().join("awsidd.log"),
-    }
-}
-
-/// The configuration file: `$XDG_CONFIG_HOME/awsid/config.toml`, else
-/// `$HOME/.config/awsid/config.toml`.
-pub fn config_file() -> Option<PathBuf> {
-    let var = |n: &str| {
-        std::env::var_os(n)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    var("XDG_CONFIG_HOME")
-        .or_else(|| var("HOME").map(|h| h.join(".config")))
-        .map(|d| d.join("awsid").join("config.toml"))
-}
-
-/// Directory of the shell hooks' stamp files (one per shell process).
-pub fn stamp_dir() -> PathBuf {
-    runtime_dir().join("stamps")
-}
+// The paths themselves live in [`crate::dirs`]; these names stay for their callers.
+pub use crate::dirs::{
+    config_file, log_file, runtime_dir, runtime_dir_from, stamp_dir, DIR_VAR, FALLBACK_PREFIX,
+    PID_FILE_NAME, SOCKET_NAME, START_LOCK_NAME, XDG_SUBDIR, XDG_VAR,
+};
 
 /// Sets the stamp file of shell `pid` to 2 s ago (creating it, 0600, in a 0700 directory).
 /// Done *before* a prompt request is answered: any file changed after the answer's inputs were
@@ -84,9 +27,8 @@ pub fn touch_stamp(pid: u32) -> Option<PathBuf> {
     // The runtime directory first (the very first prompt may come before any daemon made it),
     // and only a trustworthy one.
     ensure_dir(&runtime_dir()).ok()?;
-    let dir = stamp_dir();
-    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
-    let path = dir.join(pid.to_string());
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(stamp_dir());
+    let path = crate::dirs::stamp_file(pid);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)

@@ -66,7 +66,6 @@ enum Command {
     Whoami(cmd::whoami::Args),
     Prompt(cmd::prompt::Args),
     Init(cmd::init::Args),
-    /// Show the configuration file's path, or print the documented defaults (--default).
     Config(cmd::config::Args),
     /// Start, stop, restart or inspect the background daemon (awsidd).
     Daemon {

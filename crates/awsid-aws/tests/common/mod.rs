@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: the oracles (python3, botocore, the aws CLI) and a
 //! small deterministic generator.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -56,30 +56,33 @@ pub fn python(program: &str, input: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// xorshift64*: deterministic, no dependency.
-pub struct Rng(u64);
+/// The deterministic generator the workspace's tests share (`tests/src/rng.rs`).
+#[path = "../../../../tests/src/rng.rs"]
+mod rng;
+pub use rng::Rng;
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.max(1))
+/// Config profiles `[profile <prefix><i>]` assuming each role of `profiles` from profile
+/// `src`, with `extra` lines (e.g. an `mfa_serial`) and each optional setting that is given.
+pub fn role_profiles(
+    prefix: &str,
+    profiles: &[awsid_aws::cli_cache::AssumeRoleArgs],
+    extra: &str,
+) -> String {
+    let mut config = String::new();
+    for (i, p) in profiles.iter().enumerate() {
+        config.push_str(&format!(
+            "[profile {prefix}{i}]\nrole_arn = {}\nsource_profile = src\n{extra}",
+            p.role_arn
+        ));
+        for (k, v) in [
+            ("role_session_name", &p.role_session_name),
+            ("external_id", &p.external_id),
+            ("duration_seconds", &p.duration_seconds),
+        ] {
+            if let Some(v) = v {
+                config.push_str(&format!("{k} = {v}\n"));
+            }
+        }
     }
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    /// A string of up to `max` pieces drawn from `alphabet`.
-    pub fn string(&mut self, alphabet: &[&str], max: usize) -> String {
-        let n = self.below(max + 1);
-        (0..n).map(|_| *self.pick(alphabet)).collect()
-    }
+    config
 }

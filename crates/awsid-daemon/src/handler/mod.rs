@@ -1,5 +1,5 @@
 //! Serving one request: fingerprint ([`plan`]), cache, single-flight resolution, rendering
-//! ([`whoami`], [`prompt`]).
+//! ([`whoami`], [`prompt`]; the segment itself is [`crate::segment`]).
 
 pub mod plan;
 mod prompt;
@@ -9,31 +9,31 @@ use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use awsid_proto::msg::{Env, Failure, Reply, Request, ResolveOutcome, Status};
+use crate::resolve::outcome::{Failure, ResolveOutcome};
+use awsid_proto::msg::{Answered, Env, Reply, Request, Status};
 
-use crate::cache::{JobInfo, Joined, Outcome, Waiter};
+use crate::cache::{JobInfo, Joined, Outcome, Ttl, Waiter};
 use crate::fingerprint::Fingerprint;
 use crate::resolve;
 use crate::state::{Daemon, Stats};
 
-/// How long an identity from a source awsid cannot watch (credential_process, instance or
-/// container metadata) is trusted at most; watched sources use `[daemon] refresh_secs`.
-const TTL_OPAQUE: Duration = Duration::from_secs(5 * 60);
-/// Errors are remembered briefly; any change of input is a new fingerprint anyway.
-const TTL_ERROR: Duration = Duration::from_secs(3);
-/// An identity is dropped this long before its credentials expire.
-const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
-
 /// Serves a request. Environments that are needed beyond this call (a resolution) are taken
 /// out of it; the caller wipes what is left.
 pub async fn handle(d: &Arc<Daemon>, req: &mut Request) -> Reply {
+    // A changed refresh period applies to the answers already cached, before any is served.
+    let refresh = d.config.current().daemon.refresh_secs;
+    d.cache.set_refresh(Duration::from_secs(refresh));
     match req {
         Request::Whoami(w) => match refused_file(&w.env, w.cwd.as_deref()) {
-            Some(message) => Reply::Whoami(crate::render::failure(&Failure {
-                kind: awsid_proto::msg::FailureKind::Credentials,
-                code: None,
-                message,
-            })),
+            Some(message) => whoami::answer(
+                crate::render::failure(&Failure {
+                    kind: awsid_proto::msg::FailureKind::Credentials,
+                    code: None,
+                    message,
+                }),
+                None,
+                Answered::BeforeLookup,
+            ),
             None => whoami::whoami(d, w).await,
         },
         Request::Prompt(p) => match refused_file(&p.env, p.cwd.as_deref()) {
@@ -57,10 +57,10 @@ fn failed_prompt(d: &Daemon, shell: awsid_proto::msg::Shell) -> Reply {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs() as i64;
-    let state = crate::prompt::State::Failed;
-    let facts = crate::prompt::Facts::default();
+    let state = crate::segment::State::Failed;
+    let facts = crate::segment::Facts::default();
     Reply::Prompt(awsid_proto::msg::PromptReply {
-        segment: crate::prompt::segment(&cfg, shell, &state, None, &facts, now),
+        segment: crate::segment::segment(&cfg, shell, &state, None, &facts, now),
         settled: false,
         valid_for_secs: 0,
         watch: Vec::new(),
@@ -74,14 +74,18 @@ fn failed_prompt(d: &Daemon, shell: awsid_proto::msg::Shell) -> Reply {
 /// depend on files, served as usual).
 pub fn other_namespace(d: &Daemon, req: &Request) -> Option<Reply> {
     match req {
-        Request::Whoami(_) => Some(Reply::Whoami(crate::render::failure(&Failure {
-            kind: awsid_proto::msg::FailureKind::Other,
-            code: None,
-            message: "awsid: this shell is in another mount namespace than awsidd, which cannot \
-                      see its files; run a daemon inside it (set AWSID_RUNTIME_DIR to a directory \
-                      of its own)"
-                .into(),
-        }))),
+        Request::Whoami(_) => Some(whoami::answer(
+            crate::render::failure(&Failure {
+                kind: awsid_proto::msg::FailureKind::Other,
+                code: None,
+                message: "awsid: this shell is in another mount namespace than awsidd, which \
+                          cannot see its files; run a daemon inside it (set AWSID_RUNTIME_DIR to \
+                          a directory of its own)"
+                    .into(),
+            }),
+            None,
+            Answered::BeforeLookup,
+        )),
         Request::Prompt(p) => Some(failed_prompt(d, p.shell)),
         _ => None,
     }
@@ -100,7 +104,7 @@ fn refused_file(env: &Env, cwd: Option<&[u8]>) -> Option<String> {
         // Not a regular file (a FIFO, a device, a directory): no file at all to the CLI
         // (`os.path.isfile`), never opened. A regular file too big to be one is refused.
         .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
-        .find_map(|p| crate::state::check_file(&p).err())
+        .find_map(|p| crate::filecache::check_file(&p).err())
 }
 
 fn status(d: &Daemon) -> Status {
@@ -108,13 +112,17 @@ fn status(d: &Daemon) -> Status {
     Status {
         pid: std::process::id(),
         version: awsid_proto::VERSION.to_string(),
+        exe: std::fs::read_link("/proc/self/exe")
+            .or_else(|_| std::env::current_exe())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
         uptime_secs: d.started.elapsed().as_secs(),
         socket: d.socket.display().to_string(),
         cached: d.cache.len() as u64,
         in_flight: d.cache.in_flight() as u64,
         hits: d.stats.hits.load(Relaxed),
         misses: d.stats.misses.load(Relaxed),
-        sts_calls: d.stats.sts_calls.load(Relaxed),
+        lookups: d.stats.lookups.load(Relaxed),
         errors: d.stats.errors.load(Relaxed),
         config_path: d
             .config
@@ -126,21 +134,8 @@ fn status(d: &Daemon) -> Status {
     }
 }
 
-/// Joins the resolution in flight for `fp`, or starts one with this environment. The
-/// environment moves into the resolver task and is dropped once the child has started.
-fn resolution(
-    d: &Arc<Daemon>,
-    fp: Fingerprint,
-    env: Env,
-    cwd: Option<Vec<u8>>,
-    profile_override: Option<&str>,
-    opaque: bool,
-) -> Waiter {
-    resolution_with(d, fp, env, cwd, profile_override, opaque, &Call::default()).0
-}
-
-/// What a `whoami` knows of its lookup: the plan's region and the endpoint `--endpoint-url`
-/// names (to name the endpoint), and arguments for the resolver child.
+/// What a lookup's caller knows of it: the plan's region and the endpoint `--endpoint-url`
+/// names (to name the endpoint), and what a `whoami` adds to the resolver child's arguments.
 #[derive(Default)]
 pub struct Call {
     pub region: Option<String>,
@@ -148,9 +143,11 @@ pub struct Call {
     pub args: Vec<String>,
 }
 
-/// [`resolution`], also returning what a waiter may tell about it (its endpoint, whether it
-/// still waits for a slot).
-fn resolution_with(
+/// Joins the resolution in flight for `fp`, or starts one with this environment, and tells
+/// what a waiter may say about it (its endpoint, whether it still waits for a slot). The
+/// environment moves into the resolver task and is dropped once the child has started.
+/// `call` holds the plan's region (for naming the endpoint) and what a `whoami` adds.
+fn resolution(
     d: &Arc<Daemon>,
     fp: Fingerprint,
     env: Env,
@@ -189,7 +186,7 @@ fn resolution_with(
             if cfg.prompt.alias_lookup {
                 args.push("--alias".to_string());
                 args.push("--alias-skip".to_string());
-                args.push(d.alias_known().join(","));
+                args.push(d.aliases.known().join(","));
             }
             let deadline = Duration::from_secs(cfg.daemon.resolve_timeout_secs);
             let d = d.clone();
@@ -210,7 +207,7 @@ fn resolution_with(
                         job,
                         || flight.waiters() > 0,
                         || {
-                            Stats::bump(&d.stats.sts_calls);
+                            Stats::bump(&d.stats.lookups);
                             flight.info().set_running();
                         },
                     )
@@ -235,7 +232,7 @@ fn resolution_with(
                     }
                 };
                 if let ResolveOutcome::Identity(id) = &outcome {
-                    d.remember_alias(&id.account, id.alias.clone());
+                    d.aliases.remember(&id.account, id.alias.clone());
                 }
                 if let ResolveOutcome::Failure(f) = &outcome {
                     d.record_error(describe_failure(f));
@@ -243,9 +240,7 @@ fn resolution_with(
                 } else {
                     tracing::debug!("resolved a new fingerprint");
                 }
-                let refresh = Duration::from_secs(d.config.current().daemon.refresh_secs);
-                let ttl = ttl(&outcome, opaque, refresh, SystemTime::now());
-                flight.complete(Arc::new(outcome), ttl);
+                flight.complete(Arc::new(outcome), Ttl::Refresh { opaque });
             });
             (rx, info)
         }
@@ -261,11 +256,11 @@ fn container_credentials(env: &Env) -> bool {
     })
 }
 
-/// A failure as the recent-errors list keeps it (see [`render::safe_summary`]).
+/// A failure as the recent-errors list keeps it (see [`crate::redact::safe_summary`]).
 fn describe_failure(f: &Failure) -> String {
     format!(
         "resolution failed: {}",
-        crate::render::safe_summary(f.kind, f.code.as_deref(), &f.message)
+        crate::redact::safe_summary(f.kind, f.code.as_deref(), &f.message)
     )
 }
 
@@ -277,42 +272,10 @@ async fn wait(mut rx: Waiter, limit: Duration) -> Option<Outcome> {
     }
 }
 
-/// How long an outcome stays fresh.
-fn ttl(outcome: &ResolveOutcome, opaque: bool, refresh: Duration, now: SystemTime) -> Duration {
-    match outcome {
-        ResolveOutcome::Failure(_) => TTL_ERROR,
-        ResolveOutcome::Identity(id) => {
-            let base = if opaque {
-                TTL_OPAQUE.min(refresh)
-            } else {
-                refresh
-            };
-            match id.expires_unix {
-                Some(exp) => {
-                    let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
-                    let left = exp.saturating_sub(now).max(0) as u64;
-                    base.min(Duration::from_secs(left).saturating_sub(EXPIRY_MARGIN))
-                }
-                None => base,
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use awsid_proto::msg::{FailureKind, Identity};
-
-    fn id(expires_unix: Option<i64>) -> ResolveOutcome {
-        ResolveOutcome::Identity(Identity {
-            account: "1".into(),
-            arn: "a".into(),
-            user_id: "u".into(),
-            expires_unix,
-            alias: awsid_proto::msg::AliasLookup::NotAsked,
-        })
-    }
+    use awsid_proto::msg::FailureKind;
 
     #[test]
     fn recent_errors_keep_no_more_than_the_first_line() {
@@ -334,22 +297,5 @@ mod tests {
             };
             assert!(!describe_failure(&process).contains("SECRET"));
         }
-    }
-
-    #[test]
-    fn ttl_never_outlives_the_credentials() {
-        let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
-        let r = Duration::from_secs(900);
-        assert_eq!(ttl(&id(None), false, r, now), r);
-        assert_eq!(ttl(&id(None), true, r, now), TTL_OPAQUE);
-        assert_eq!(
-            ttl(&id(Some(1_000_000 + 120)), false, r, now),
-            Duration::from_secs(60)
-        );
-        assert_eq!(
-            ttl(&id(Some(1_000_000 + 30)), false, r, now),
-            Duration::ZERO
-        );
-        assert_eq!(ttl(&id(Some(10)), false, r, now), Duration::ZERO);
     }
 }

@@ -9,16 +9,18 @@ use std::time::SystemTime;
 use awsid_proto::envvars::is_fingerprint_var;
 use awsid_proto::msg::Env;
 
+use crate::filecache::FileCache;
 use crate::fingerprint::{self, is_racy, Inputs, Key};
-use crate::prompt::{arn, Facts};
-use crate::state::{Daemon, FileCache};
+use crate::segment::{arn, Facts};
+use crate::state::Daemon;
 use awsid_aws::chain::{self, Source};
 use awsid_aws::errors::CliError;
 use awsid_aws::select::{self, Vars};
 
 /// Variables that change with every command or directory, left out of a whole-environment
-/// fingerprint (the working directory counts on its own when the plan uses it).
-pub const VOLATILE: &[&[u8]] = &[b"PWD", b"OLDPWD", b"SHLVL", b"_"];
+/// fingerprint (the working directory counts on its own when the plan uses it), and the hooks'
+/// marker, which names each shell.
+pub const VOLATILE: &[&[u8]] = &[b"PWD", b"OLDPWD", b"SHLVL", b"_", b"AWSID_HOOK"];
 
 pub struct Plan {
     pub fingerprint: fingerprint::Fingerprint,

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use awsid_proto::msg::{PromptReply, PromptRequest, Reply, ResolveOutcome};
-use awsid_proto::runtime;
+use crate::resolve::outcome::{CliFailure, ResolveOutcome};
+use awsid_proto::msg::{PromptReply, PromptRequest, Reply};
 
 use super::plan::{any_racy, plan, Planned, Request};
 use crate::cache::Outcome;
 use crate::config::Config;
-use crate::prompt::{segment, Facts, State};
+use crate::segment::{segment, Facts, State};
 use crate::state::{Daemon, Stats};
 use awsid_aws::errors::CliError;
 
@@ -66,6 +66,16 @@ fn watch(files: &[PathBuf]) -> Vec<(String, bool)> {
     out
 }
 
+/// Every file an answer depends on: the AWS files the plan read, and awsid's own config (a
+/// changed format, style or class redraws even a settled answer at once). The config is
+/// watched but never makes an answer "racy": it is not read through the parsed-files cache,
+/// and its reload compares the whole stat identity, nanoseconds and ctime included.
+fn inputs(d: &Daemon, files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut all = files.to_vec();
+    all.extend(d.config.path().map(Path::to_path_buf));
+    all
+}
+
 /// The longest any prompt answer is trusted by a hook without asking again: the refresh
 /// period (an answer awsid cannot re-check by watching files gets a shorter one from its TTL).
 fn max_valid(cfg: &Config) -> u32 {
@@ -90,9 +100,9 @@ fn show(
     selects_credentials: bool,
 ) -> Shown {
     let now = now_unix();
-    let render = |state: &State, id: Option<&awsid_proto::msg::Identity>| {
+    let render = |state: &State, id: Option<&crate::resolve::outcome::Identity>| {
         let facts = Facts {
-            alias: id.and_then(|i| d.alias_of(&i.account)),
+            alias: id.and_then(|i| d.aliases.of(&i.account)),
             ..facts.clone()
         };
         segment(cfg, req.shell, state, id, &facts, now)
@@ -181,20 +191,22 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             } else {
                 segment(&cfg, req.shell, &state, None, &r.facts, now_unix())
             };
+            let files = inputs(d, &r.files);
             let settled = !any_racy(&r.files);
             if let (true, Some(pid)) = (settled, req.hook_pid) {
-                crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &r.files);
+                crate::stampwatch::register(&awsid_proto::dirs::stamp_file(pid), &files);
             }
             return Reply::Prompt(PromptReply {
                 segment,
                 settled,
                 valid_for_secs: max_valid(&cfg),
-                watch: watch(&r.files),
+                watch: watch(&files),
                 // A file named through another variable: every exported one counts.
                 whole_env: r.chain.whole_env,
             });
         }
     };
+    let files = inputs(d, &plan.files);
     // Every answer's validity is finite: the cache entry's freshness when there is one, and
     // never beyond the refresh period.
     let reply = |shown: Shown, fresh_until: Option<Instant>| {
@@ -205,13 +217,13 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
         }
         let settled = shown.settled && valid > 0 && !any_racy(&plan.files);
         if let (true, Some(pid)) = (settled, req.hook_pid) {
-            crate::stampwatch::register(&runtime::stamp_dir().join(pid.to_string()), &plan.files);
+            crate::stampwatch::register(&awsid_proto::dirs::stamp_file(pid), &files);
         }
         Reply::Prompt(PromptReply {
             segment: shown.segment,
             settled,
             valid_for_secs: valid,
-            watch: watch(&plan.files),
+            watch: watch(&files),
             // A program answers: any exported variable can change the answer.
             whole_env: plan.chain.whole_env,
         })
@@ -234,13 +246,17 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
         Stats::bump(&d.stats.misses);
         return Reply::NeedEnv;
     }
-    let rx = super::resolution(
+    let (rx, _) = super::resolution(
         d,
         plan.fingerprint,
         std::mem::take(&mut req.env),
         req.cwd.take(),
         None,
         plan.opaque,
+        &super::Call {
+            region: plan.facts.region.clone(),
+            ..Default::default()
+        },
     );
     let left = budget.saturating_sub(started.elapsed());
     if let Some(outcome) = super::wait(rx, left).await {
@@ -271,7 +287,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
     let segment = match &stale_identity {
         Some(id) => {
             let facts = Facts {
-                alias: d.alias_of(&id.account),
+                alias: d.aliases.of(&id.account),
                 ..plan.facts.clone()
             };
             segment(&cfg, req.shell, &State::Stale, Some(id), &facts, now)

@@ -11,7 +11,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use awsid_proto::msg::{CliOptions, Failure, FailureKind, Reply, WhoamiReply, WhoamiRequest};
+use crate::resolve::outcome::{CliFailure, Failure, ResolveOutcome};
+use awsid_proto::msg::{
+    Answered, CliOptions, FailureKind, Reply, WhoamiAnswer, WhoamiReply, WhoamiRequest,
+};
 
 use super::plan::{plan, Planned, Request};
 use super::Call;
@@ -21,11 +24,12 @@ use crate::state::{Daemon, Stats};
 
 /// An error the CLI raises while reading its options (255, after a blank line).
 fn bad_option(message: String) -> Reply {
-    Reply::Whoami(render::failure(&Failure {
+    let failure = Failure {
         kind: FailureKind::Other,
         code: None,
         message,
-    }))
+    };
+    answer(render::failure(&failure), None, Answered::BeforeLookup)
 }
 
 /// Python's `int(text)`, or its error.
@@ -129,7 +133,7 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
         (Err(e), _) | (_, Err(e)) => return bad_option(e),
     };
     if o.no_verify_ssl {
-        return Reply::Whoami(WhoamiReply {
+        let printed = WhoamiReply {
             stdout: String::new(),
             stderr: "\nawsid: --no-verify-ssl is refused: awsid never turns TLS verification \
                      off (an unverified endpoint can claim any identity); name the endpoint's \
@@ -137,7 +141,8 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
                 .to_string(),
             exit_code: render::EXIT_SYNTAX,
             failure: None,
-        });
+        };
+        return answer(printed, None, Answered::BeforeLookup);
     }
     let colour = match o.color.as_deref() {
         Some("on") => Colour::On,
@@ -174,7 +179,8 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
                 debug.push(format!("profile: {}", r.chain.profile.name));
                 debug.push("refused before any call (the CLI stops here too)".to_string());
             }
-            return Reply::Whoami(with_debug(render::failure(&failure), o.debug, &debug));
+            let printed = with_debug(render::failure(&failure), o.debug, &debug);
+            return answer(printed, None, Answered::BeforeLookup);
         }
         Planned::NeedEnv => {
             Stats::bump(&d.stats.misses);
@@ -187,11 +193,7 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
     }
     let output = req.output.clone().unwrap_or(plan.output.clone());
     if !OUTPUTS.contains(&output.as_str()) {
-        return Reply::Whoami(render::failure(&Failure {
-            kind: FailureKind::Other,
-            code: None,
-            message: format!("Unknown output type: {output}"),
-        }));
+        return bad_option(format!("Unknown output type: {output}"));
     }
     let format = Format {
         output: &output,
@@ -209,11 +211,8 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
             "answer: from awsidd's cache (same fingerprint: same variables, files and options)"
                 .into(),
         );
-        return Reply::Whoami(with_debug(
-            render::whoami(&outcome, &format),
-            o.debug,
-            &debug,
-        ));
+        let printed = with_debug(render::whoami(&outcome, &format), o.debug, &debug);
+        return answer(printed, Some(&outcome), Answered::Cache);
     }
     if !req.full_env {
         Stats::bump(&d.stats.misses);
@@ -225,7 +224,7 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
         endpoint_url: endpoint,
         args: child_args,
     };
-    let (rx, job) = super::resolution_with(
+    let (rx, job) = super::resolution(
         d,
         plan.fingerprint,
         std::mem::take(&mut req.env),
@@ -235,8 +234,9 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
         &call,
     );
     debug.push(format!("answer: asked STS ({})", job.endpoint));
-    let reply = match super::wait(rx, timeout).await {
-        Some(outcome) => render::whoami(&outcome, &format),
+    let outcome = super::wait(rx, timeout).await;
+    let printed = match &outcome {
+        Some(outcome) => render::whoami(outcome, &format),
         // Say what this lookup waited for: its own endpoint, or its turn behind others.
         None if job.running() => render::failure(&Failure {
             kind: FailureKind::Timeout,
@@ -257,7 +257,21 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
             ),
         }),
     };
-    Reply::Whoami(with_debug(reply, o.debug, &debug))
+    let printed = with_debug(printed, o.debug, &debug);
+    answer(printed, outcome.as_deref(), Answered::Lookup)
+}
+
+/// The reply: what to print, and the identity (from `outcome`) as data.
+pub fn answer(printed: WhoamiReply, outcome: Option<&ResolveOutcome>, answered: Answered) -> Reply {
+    let identity = match outcome {
+        Some(ResolveOutcome::Identity(id)) => Some(id.caller()),
+        _ => None,
+    };
+    Reply::Whoami(WhoamiAnswer {
+        printed,
+        identity,
+        answered,
+    })
 }
 
 /// `--debug`: the profile, the source, the region and the endpoint of the plan (names only:

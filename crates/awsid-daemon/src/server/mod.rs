@@ -84,7 +84,7 @@ fn other_mount_namespace(pid: u32) -> bool {
 /// of shells that are gone meanwhile.
 async fn watch_socket(socket: std::path::PathBuf, lost: tokio::sync::oneshot::Sender<()>) {
     let bound = socket_id(&socket);
-    let stamps = runtime::stamp_dir();
+    let stamps = awsid_proto::dirs::stamp_dir();
     let mut last_sweep: Option<std::time::Instant> = None;
     loop {
         if last_sweep.is_none_or(|t| t.elapsed() >= STAMP_SWEEP) {

@@ -1,18 +1,13 @@
 //! `awsid completions bash|zsh|fish|nu`: print a completion script (the files under
 //! `shell/completions/`, embedded).
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum CompletionShell {
-    Bash,
-    Zsh,
-    Fish,
-    Nu,
-}
+use awsid_proto::msg::Shell;
 
 /// Print the completion script for a shell.
 #[derive(clap::Args)]
 pub struct Args {
-    shell: CompletionShell,
+    #[arg(value_parser = super::shell_parser(Some(super::INTERACTIVE), &[]))]
+    shell: Shell,
 }
 
 const BASH: &str = include_str!("../../../../shell/completions/awsid.bash");
@@ -24,10 +19,11 @@ pub fn run(args: Args) -> u8 {
     print!(
         "{}",
         match args.shell {
-            CompletionShell::Bash => BASH,
-            CompletionShell::Zsh => ZSH,
-            CompletionShell::Fish => FISH,
-            CompletionShell::Nu => NU,
+            Shell::Bash => BASH,
+            Shell::Zsh => ZSH,
+            Shell::Fish => FISH,
+            Shell::Nu => NU,
+            other => super::not_interactive(other),
         }
     );
     0

@@ -1,8 +1,9 @@
 //! `awsid daemon start|stop|status|restart`.
 
+use awsid_proto::client::{unexpected, Client, ClientError};
 use awsid_proto::msg::{Answer, Reply, Request, Status};
 
-use crate::client::{Client, ClientError};
+use crate::client;
 use crate::spawn;
 
 #[derive(clap::Subcommand)]
@@ -11,25 +12,29 @@ pub enum Action {
     Start,
     /// Stop awsidd (its socket is removed; the cache is lost).
     Stop,
-    /// Show pid, version, uptime, cached fingerprints, hits, misses, STS calls and errors.
+    /// Show pid, version, executable, uptime, cached fingerprints, hits, misses, lookups and
+    /// errors.
+    ///
+    /// Exits 0 when awsidd is running, 3 when it is not (as `systemctl status` and LSB init
+    /// scripts do), 255 on any other error.
     Status,
     /// Stop awsidd, then start it again.
     Restart,
 }
 
 pub fn run(action: Action) -> u8 {
-    let client = match Client::new() {
+    let client = match client::new() {
         Ok(c) => c,
         Err(e) => return super::fail(e),
     };
     let result = match action {
         Action::Start => start(&client),
-        Action::Stop => client.stop().map(|was_running| {
+        Action::Stop => client::stop(&client).map(|was_running| {
             if !was_running {
                 eprintln!("awsidd was not running");
             }
         }),
-        Action::Restart => client.stop().and_then(|_| start(&client)),
+        Action::Restart => client::stop(&client).and_then(|_| start(&client)),
         Action::Status => return status(&client),
     };
     match result {
@@ -41,9 +46,7 @@ pub fn run(action: Action) -> u8 {
 fn start(client: &Client) -> Result<(), ClientError> {
     match client.exchange(&Request::Status) {
         Ok(Answer::Ours(_)) => Ok(()),
-        Ok(Answer::OtherVersion(v)) => Err(ClientError::Protocol(format!(
-            "awsidd {v} is running; use `awsid daemon restart` to replace it"
-        ))),
+        Ok(Answer::OtherVersion(v)) => Err(ClientError::OtherBuild(v)),
         Err(ClientError::NotRunning(_)) => spawn::start(client),
         Err(e) => Err(e),
     }
@@ -56,7 +59,7 @@ fn status(client: &Client) -> u8 {
                 print!("{}", format_status(&s));
                 0
             }
-            other => super::fail(format!("unexpected reply from awsidd: {other:?}")),
+            other => super::fail(unexpected(other)),
         },
         Ok(Answer::OtherVersion(v)) => super::fail(format!(
             "awsidd {v} is running, not this build ({}); `awsid daemon restart` replaces it",
@@ -96,24 +99,26 @@ fn format_status(s: &Status) -> String {
         "awsidd is running\n\
          pid:        {}\n\
          version:    {}\n\
+         executable: {}\n\
          uptime:     {uptime}\n\
          socket:     {}\n\
          cached:     {} fingerprints\n\
          in flight:  {}\n\
          hits:       {}\n\
          misses:     {}\n\
-         sts calls:  {}\n\
+         lookups:    {}\n\
          errors:     {}\n\
          config:     {}{}\n\
          {recent}",
         s.pid,
         s.version,
+        s.exe,
         s.socket,
         s.cached,
         s.in_flight,
         s.hits,
         s.misses,
-        s.sts_calls,
+        s.lookups,
         s.errors,
         if s.config_path.is_empty() {
             "(none)"
@@ -121,7 +126,14 @@ fn format_status(s: &Status) -> String {
             &s.config_path
         },
         match &s.config_error {
-            Some(e) => format!(" (BROKEN, last good one in force: {e})"),
+            // A multi-line error (TOML's) stays under its label.
+            Some(e) => format!(
+                " (BROKEN, last good one in force:\n{})",
+                e.lines()
+                    .map(|l| format!("            {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
             None => String::new(),
         }
     )

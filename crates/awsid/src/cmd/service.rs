@@ -94,16 +94,9 @@ pub fn render(manager: Manager, awsidd: &Path) -> Result<String, String> {
 
 /// Where the service manager looks for the file.
 fn install_path(manager: Manager) -> Result<PathBuf, String> {
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from);
     match manager {
-        Manager::Systemd => std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| home.map(|h| h.join(".config")))
-            .map(|d| d.join("systemd/user/awsidd.service")),
-        Manager::Launchd => home.map(|h| h.join("Library/LaunchAgents/dev.awsid.awsidd.plist")),
+        Manager::Systemd => awsid_proto::dirs::systemd_unit(),
+        Manager::Launchd => awsid_proto::dirs::launchd_plist(),
     }
     .ok_or_else(|| "HOME is not set".to_string())
 }

@@ -35,6 +35,9 @@ enum Allow {
     BothSucceed,
     /// The CLI answers and awsid refuses an option as bad usage.
     OursRefusesOption,
+    /// Both refuse the command line with the same sentence; CLI v1 exits 255, awsid 252 as
+    /// CLI v2 does for usage errors.
+    V2UsageCode,
 }
 
 /// Why moto makes the CLI's error sentence meaningless for an access key id with a space.
@@ -61,9 +64,10 @@ const OWN_WORDS: &str = "both fail; the CLI's sentence is a Python library's (da
     message for a free-form date, or its container fetcher's), awsid names the failure in its \
     own words";
 
-/// Not yet accepted by `awsid whoami` (issue 13, the CLI's global options).
-const GLOBAL_OPTION: &str = "the CLI's global options --region, --endpoint-url and \
-    --no-verify-ssl are not accepted yet (issue 13): awsid refuses them as bad usage";
+/// Refused by `awsid whoami` on purpose.
+const NO_VERIFY_SSL: &str = "awsid never turns TLS verification off: an unverified endpoint \
+    can claim any identity, and a prompt would show it; --no-verify-ssl is refused as bad \
+    usage, naming --ca-bundle";
 
 /// Deliberate differences: (case name, what still holds, reason). These cases may differ as
 /// allowed; every other case must agree.
@@ -98,17 +102,28 @@ const DELIBERATE: &[(&str, Allow, &str)] = &[
     (
         "8/tls-no-verify-ssl-flag",
         Allow::OursRefusesOption,
-        GLOBAL_OPTION,
+        NO_VERIFY_SSL,
     ),
     (
-        "botocore/region-flag",
-        Allow::OursRefusesOption,
-        GLOBAL_OPTION,
+        "8/tls-ca-bundle-flag-missing-file",
+        Allow::ErrorText,
+        PYTHON_TLS_ERROR,
     ),
     (
-        "botocore/endpoint-url-flag",
-        Allow::OursRefusesOption,
-        GLOBAL_OPTION,
+        "8/tls-ca-bundle-flag-wrong-ca-overrides-env",
+        Allow::ErrorText,
+        PYTHON_TLS_ERROR,
+    ),
+    (
+        "13/unknown-option",
+        Allow::V2UsageCode,
+        "an unknown option is a usage error: exit 252 in CLI v2 (255 in the v1 installed here)",
+    ),
+    (
+        "13/endpoint-url-flag-unreachable",
+        Allow::ErrorText,
+        "the endpoint named by --endpoint-url is the one that fails (its URL is in both \
+         sentences); the wording of network errors is issue 13 point 1",
     ),
     (
         "botocore/no-region",
@@ -197,6 +212,9 @@ fn allowed(o: &Outcome, allow: Allow) -> bool {
         Allow::OursFails => o.cli.class == "ok" && o.ours.class == "error",
         Allow::BothSucceed => o.cli.class == "ok" && o.ours.class == "ok",
         Allow::OursRefusesOption => o.cli.class == "ok" && o.ours.class == "usage",
+        Allow::V2UsageCode => {
+            o.cli.class == "error" && o.ours.class == "usage" && o.cli.error == o.ours.error
+        }
     }
 }
 
@@ -747,7 +765,279 @@ fn item8_tls() -> Vec<Case> {
             .env_keys("env")
             .env("AWS_ENDPOINT_URL", "{TLSURL}")
             .arg("--no-verify-ssl"),
+        c("tls-ca-bundle-flag")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .arg("--ca-bundle")
+            .arg("{CA}"),
+        c("tls-ca-bundle-flag-relative")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .file("ca.pem", "{CAPEM}")
+            .arg("--ca-bundle")
+            .arg("ca.pem"),
+        c("tls-ca-bundle-flag-missing-file")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .arg("--ca-bundle")
+            .arg("{HOME}/nosuch.pem"),
+        c("tls-ca-bundle-flag-wrong-ca-overrides-env")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL", "{TLSURL}")
+            .env("AWS_CA_BUNDLE", "{CA}")
+            .file("other.pem", "not a certificate\n")
+            .arg("--ca-bundle")
+            .arg("{HOME}/other.pem"),
+        c("tls-endpoint-url-flag-with-ca-bundle")
+            .env_keys("env")
+            .arg("--endpoint-url")
+            .arg("{TLSURL}")
+            .arg("--ca-bundle")
+            .arg("{CA}"),
     ]
+}
+
+/// Issue 13 point 8: the CLI's global options and `--query` (JMESPath) in every output.
+fn item13_global_options() -> Vec<Case> {
+    let c = |n: &str| Case::new("13-options", &format!("13/{n}"));
+    let mut cases = vec![
+        c("region-flag-over-env")
+            .env_keys("env")
+            .env("AWS_REGION", "us-east-1")
+            .arg("--region")
+            .arg("eu-west-1"),
+        c("region-flag-over-profile")
+            .env_keys("env")
+            .config("[default]\nregion = eu-west-1\n")
+            .arg("--region")
+            .arg("ap-south-1"),
+        c("region-flag-invalid")
+            .env_keys("env")
+            .arg("--region")
+            .arg("not a region"),
+        c("region-flag-empty")
+            .env_keys("env")
+            .arg("--region")
+            .arg(""),
+        c("region-flag-missing-value")
+            .env_keys("env")
+            .arg("--region"),
+        c("endpoint-url-flag-over-service-variable")
+            .env_keys("env")
+            .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+            .arg("--endpoint-url")
+            .arg("{URL}"),
+        c("endpoint-url-flag-unreachable")
+            .env_keys("env")
+            .arg("--endpoint-url")
+            .arg("http://127.0.0.1:9"),
+        c("endpoint-url-flag-no-scheme")
+            .env_keys("env")
+            .arg("--endpoint-url")
+            .arg("localhost:9"),
+        c("endpoint-url-flag-ignored-configured")
+            .env_keys("env")
+            .env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+            .arg("--endpoint-url")
+            .arg("{URL}"),
+        c("read-timeout")
+            .env_keys("env")
+            .arg("--cli-read-timeout")
+            .arg("5"),
+        c("read-timeout-zero")
+            .env_keys("env")
+            .arg("--cli-read-timeout")
+            .arg("0"),
+        c("read-timeout-not-a-number")
+            .env_keys("env")
+            .arg("--cli-read-timeout")
+            .arg("soon"),
+        c("connect-timeout")
+            .env_keys("env")
+            .arg("--cli-connect-timeout")
+            .arg("7"),
+        c("connect-timeout-not-a-number")
+            .env_keys("env")
+            .arg("--cli-connect-timeout")
+            .arg("1.5"),
+        c("debug").env_keys("env").arg("--debug"),
+        c("no-paginate").env_keys("env").arg("--no-paginate"),
+        c("color-on-table")
+            .env_keys("env")
+            .arg("--color")
+            .arg("on")
+            .arg("--output")
+            .arg("table"),
+        c("color-off-table")
+            .env_keys("env")
+            .arg("--color")
+            .arg("off")
+            .arg("--output")
+            .arg("table"),
+        c("color-on-json").env_keys("env").arg("--color").arg("on"),
+        c("color-invalid")
+            .env_keys("env")
+            .arg("--color")
+            .arg("blue"),
+        c("unknown-option").env_keys("env").arg("--frobnicate"),
+        c("query-invalid-before-credentials")
+            .arg("--query")
+            .arg("[")
+            .profile("nosuch"),
+        c("query-empty").env_keys("env").arg("--query").arg(""),
+    ];
+    // Queries: fixed ones for each shape a formatter treats apart, and generated ones.
+    let mut queries: Vec<String> = [
+        "Account",
+        "Arn",
+        "UserId",
+        "Nope",
+        "@",
+        "*",
+        "[Account,Arn]",
+        "[Account, Nope]",
+        "{a:Account}",
+        "{b:Arn,a:Account}",
+        "{x:Nope}",
+        "keys(@)",
+        "values(@)",
+        "length(Arn)",
+        "length(@)",
+        "type(@)",
+        "[@]",
+        "[[Account,Arn],[UserId]]",
+        "[Account, [Arn, [UserId]]]",
+        "[{a:Account},{b:Arn}]",
+        "[{a:Account,n:[Arn]},{a:Arn}]",
+        "[{a:Account,b:Arn},{a:UserId}]",
+        "{a:[{b:Account},{b:Arn}]}",
+        "{a:Account,b:{c:Arn,d:[UserId,`2`]}}",
+        "{a:{b:{c:Account}}}",
+        "[Account, `1`, `true`, `null`, `1.5`]",
+        "`[]`",
+        "`{}`",
+        "`0`",
+        "`false`",
+        "`\"\"`",
+        "`1.5`",
+        "`1e20`",
+        "`-0.0`",
+        "`{\"b\":1,\"a\":2}`",
+        "`[1,[2,3]]`",
+        "'raw string'",
+        "join('-', [Account, UserId])",
+        "to_string(@)",
+        "to_number(Account)",
+        "sort(values(@))",
+        "reverse(Arn)",
+        "starts_with(Arn, 'arn:')",
+        "contains(Arn, 'user')",
+        "not_null(Nope, Account)",
+        "merge(@, {Extra: Account})",
+        "max(values(@))",
+        "min(values(@))",
+        "sort_by([@, @], &Account)",
+        "max_by([@], &Account).Arn",
+        "map(&length(@), values(@))",
+        "values(@)[0]",
+        "values(@)[-1]",
+        "values(@)[::-1]",
+        "values(@)[1:]",
+        "keys(@)[?length(@) > `3`]",
+        "[Account][0]",
+        "Arn.foo",
+        "Account || Arn",
+        "Nope || Arn",
+        "!Nope",
+        "Nope && Arn",
+        "Account == '123456789012'",
+        "avg(`[1,2,4]`)",
+        "sum(`[1.5, 2]`)",
+        "sum(`[1, 2]`)",
+        "ceil(`1.2`)",
+        "floor(`-1.2`)",
+        "abs(`-3`)",
+        "to_array(Account)",
+        "@.{a:Account}",
+        "*.foo",
+        "[*]",
+        "values(@)[*]",
+        "[].Account",
+        "values(@) | [0]",
+        "{a: Account} | a",
+        "`[1,2]`[?@ > `1`]",
+        "to_string(`\"é\"`)",
+        "{\"quoted key\": Account}",
+        "[`\"a\\tb\"`]",
+        "`[[1, 2], [3]]`",
+        "`[[\"a\", {\"b\": 1}]]`",
+        "`[{\"a\": [1, 2]}, {\"a\": []}]`",
+        "`{\"a\": [], \"b\": {}}`",
+        "`[\"x\", [\"y\", \"z\"]]`",
+        // Errors: the CLI's exception text.
+        "length(`1`)",
+        "nope(@)",
+        "abs(`1`, `2`)",
+        "Account > `5`",
+        "not_null()",
+        "sort_by(values(@), &to_number(@))",
+        "join(',', `[1]`)",
+        // Parse errors.
+        "[",
+        "Account.",
+        "foo[",
+        "{a}",
+        "a ||",
+        "[?",
+        "Account]",
+        "'unterminated",
+        "`1",
+    ]
+    .iter()
+    .map(|q| q.to_string())
+    .collect();
+    let mut rng = Rng::new(13);
+    let atoms = [
+        "Account", "Arn", "UserId", "Nope", "@", "`1`", "'s'", "`null`", "`[]`",
+    ];
+    for _ in 0..16 {
+        let a = *rng.pick(&atoms);
+        let b = *rng.pick(&atoms);
+        let q = match rng.below(8) {
+            0 => format!("[{a}, {b}]"),
+            1 => format!("{{k1: {a}, k0: {b}}}"),
+            2 => format!("{a} || {b}"),
+            3 => format!("{a} && {b}"),
+            4 => format!("[{a}, [{b}]]"),
+            5 => format!("{{k: [{a}, {b}]}}"),
+            6 => format!("[{{k: {a}}}, {{k: {b}}}]"),
+            _ => format!("{a} == {b}"),
+        };
+        if !queries.contains(&q) {
+            queries.push(q);
+        }
+    }
+    // Every output for the first queries (one per shape a formatter treats apart), one output
+    // in turn for the others (the CLI takes about a second a run).
+    let outputs = ["json", "text", "table"];
+    for (i, q) in queries.iter().enumerate() {
+        let chosen: &[&str] = if i < 30 {
+            &outputs
+        } else {
+            std::slice::from_ref(&outputs[i % 3])
+        };
+        for output in chosen.iter().copied() {
+            cases.push(
+                c(&format!("query-{i}-{output}: {q}"))
+                    .env_keys("env")
+                    .arg("--query")
+                    .arg(q)
+                    .arg("--output")
+                    .arg(output),
+            );
+        }
+    }
+    cases
 }
 
 fn item9_names() -> Vec<Case> {
@@ -1644,6 +1934,7 @@ fn all_cases() -> Vec<Case> {
     cases.extend(item11_expiration());
     cases.extend(item12_mfa());
     cases.extend(item13_process_env());
+    cases.extend(item13_global_options());
     cases.extend(botocore_rules());
     cases.extend(generated_chain());
     cases.extend(generated_parser());

@@ -56,6 +56,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         query: Some("Account".into()),
         term_width: Some(80),
         timeout_ms: 50,
+        options: Default::default(),
     });
     let prompt = Request::Prompt(PromptRequest {
         hook_pid: Some(424242),

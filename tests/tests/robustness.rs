@@ -129,6 +129,7 @@ fn whoami_frame(v: &Vars) -> Vec<u8> {
         query: Some("Account".into()),
         term_width: None,
         timeout_ms: 10_000,
+        options: Default::default(),
     });
     let payload = codec::encode(&req);
     let mut buf = frame::encode_header(payload.len()).to_vec();
@@ -154,6 +155,7 @@ fn hasty_whoami(sock: &std::path::Path, v: &Vars, extra: &[(&str, String)]) -> R
         query: None,
         term_width: None,
         timeout_ms: 1,
+        options: Default::default(),
     });
     let mut c = UnixStream::connect(sock).unwrap();
     frame::write_frame(&mut c, &codec::encode(&req)).unwrap();

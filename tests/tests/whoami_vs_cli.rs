@@ -245,3 +245,80 @@ fn endpoint_url_sts_is_honoured() {
     let out = sb.awsid(&["whoami", "--query", "Account", "--output", "text"], &v);
     assert_eq!(out.ok(), format!("{}\n", m.bob.account));
 }
+
+/// `--endpoint-url` and `--region` are part of the lookup: an answer found through one endpoint
+/// or region is never reused for another, and the same options are answered from the cache.
+#[test]
+fn endpoint_and_region_options_never_reuse_another_lookup() {
+    let m = moto();
+    let fake = awsid_tests::fake_sts::FakeSts::start();
+    let sb = Sandbox::new();
+    let v = base(&sb).keys(&m.alice.access_key_id, &m.alice.secret_access_key);
+    let account = |args: &[&str]| {
+        let mut all = vec!["whoami", "--query", "Account", "--output", "text"];
+        all.extend_from_slice(args);
+        let out = sb.awsid(&all, &v);
+        assert_eq!(out.code, 0, "{args:?}: {out:?}");
+        out.stdout.trim().to_string()
+    };
+    let url = fake.url();
+    assert_eq!(account(&[]), m.alice.account);
+    assert_eq!(
+        account(&["--endpoint-url", &url]),
+        awsid_tests::fake_sts::ACCOUNT
+    );
+    assert_eq!(fake.calls(&m.alice.access_key_id), 1);
+    // The same options again: the cached answer.
+    assert_eq!(
+        account(&["--endpoint-url", &url]),
+        awsid_tests::fake_sts::ACCOUNT
+    );
+    assert_eq!(fake.calls(&m.alice.access_key_id), 1);
+    // Without the option: moto's answer, not the fake's.
+    assert_eq!(account(&[]), m.alice.account);
+    // Another region through the same endpoint: a lookup of its own.
+    assert_eq!(
+        account(&["--endpoint-url", &url, "--region", "eu-west-1"]),
+        awsid_tests::fake_sts::ACCOUNT
+    );
+    assert_eq!(fake.calls(&m.alice.access_key_id), 2);
+    // An unreachable endpoint fails; it is not answered from another endpoint's cache.
+    let out = sb.awsid(&["whoami", "--endpoint-url", "http://127.0.0.1:9"], &v);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+}
+
+/// `--query` (JMESPath) and `--output yaml|yaml-stream` on a real answer: the query's result
+/// in CLI v2's YAML (keys sorted, an all-digit account quoted).
+#[test]
+fn query_and_yaml_outputs() {
+    let m = moto();
+    let sb = Sandbox::new();
+    let v = base(&sb).keys(&m.alice.access_key_id, &m.alice.secret_access_key);
+    same_as_cli(&sb, &["--query", "[Account,Arn]"], &v);
+    same_as_cli(
+        &sb,
+        &["--query", "{a: Account, id: UserId}", "--output", "table"],
+        &v,
+    );
+    let yaml = sb.awsid(&["whoami", "--output", "yaml"], &v);
+    assert_eq!(
+        yaml.stdout,
+        format!(
+            "Account: '{}'\nArn: {}\nUserId: {}\n",
+            m.alice.account, m.alice.arn, m.alice.user_id
+        ),
+        "{yaml:?}"
+    );
+    let stream = sb.awsid(
+        &[
+            "whoami",
+            "--output",
+            "yaml-stream",
+            "--query",
+            "{id: Account}",
+        ],
+        &v,
+    );
+    assert_eq!(stream.stdout, format!("- id: '{}'\n", m.alice.account));
+}

@@ -140,6 +140,8 @@ pub struct Plan {
 pub struct Input<'a> {
     pub vars: &'a Vars,
     pub flag_profile: Option<&'a str>,
+    /// `--region` (whoami): the region of every call, whatever the environment and profile say.
+    pub flag_region: Option<&'a str>,
     pub files: Files,
     pub home: Option<&'a Path>,
     /// The shell's working directory, when known.
@@ -186,7 +188,10 @@ pub fn plan(input: Input<'_>) -> Plan {
         walk.whole_env = true;
     }
     let mut source = walk.top(&selection, profile);
-    let region = select::region(input.vars, profile.get("region"));
+    let region = match input.flag_region.filter(|r| !r.is_empty()) {
+        Some(r) => Some((r.to_string(), RegionFrom::Flag)),
+        None => select::region(input.vars, profile.get("region")),
+    };
     if let (Ok(_), Some((r, _))) = (&source, &region) {
         if !select::valid_region(r) {
             source = Err(CliError::Message(format!(

@@ -36,6 +36,7 @@ fn walk(vars: &[(&str, &str)], flag: Option<&str>, config: &str, creds: &str) ->
     plan(Input {
         vars: &vars,
         flag_profile: flag,
+        flag_region: None,
         files,
         home: Some(Path::new("/nonexistent-awsid-home")),
         cwd: Some(Path::new("/work")),

@@ -134,11 +134,18 @@ pub fn str_repr(s: &str) -> String {
 /// `", "` and `": "`), for a value as `json.loads` returned it.
 pub fn json_dumps_sorted(v: &PyValue) -> String {
     let mut out = String::new();
-    dump(v, &mut out);
+    dump(v, true, (", ", ": "), &mut out);
     out
 }
 
-fn dump(v: &PyValue, out: &mut String) {
+/// `json.dumps(v, separators=(',', ':'))` (ASCII, keys in their order).
+pub fn json_dumps_compact(v: &PyValue) -> String {
+    let mut out = String::new();
+    dump(v, false, (",", ":"), &mut out);
+    out
+}
+
+fn dump(v: &PyValue, sort: bool, (item_sep, key_sep): (&str, &str), out: &mut String) {
     match v {
         PyValue::None => out.push_str("null"),
         PyValue::Bool(true) => out.push_str("true"),
@@ -154,24 +161,26 @@ fn dump(v: &PyValue, out: &mut String) {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push_str(item_sep);
                 }
-                dump(item, out);
+                dump(item, sort, (item_sep, key_sep), out);
             }
             out.push(']');
         }
         PyValue::Dict(pairs) => {
             let mut entries: Vec<_> = pairs.iter().collect();
-            // Python sorts str keys by code point; UTF-8 byte order is the same order.
-            entries.sort_by(|a, b| a.0.text.cmp(&b.0.text));
+            if sort {
+                // Python sorts str keys by code point; UTF-8 byte order is the same order.
+                entries.sort_by(|a, b| a.0.text.cmp(&b.0.text));
+            }
             out.push('{');
             for (i, (k, val)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push_str(item_sep);
                 }
                 dump_str(&k.text, out);
-                out.push_str(": ");
-                dump(val, out);
+                out.push_str(key_sep);
+                dump(val, sort, (item_sep, key_sep), out);
             }
             out.push('}');
         }

@@ -150,6 +150,8 @@ pub fn home(vars: &Vars) -> Option<PathBuf> {
 /// `AWS_DEFAULT_REGION`, the profile's `region`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegionFrom {
+    /// `--region` (whoami): overrides the environment and the profile.
+    Flag,
     AwsRegion,
     AwsDefaultRegion,
     Profile,
@@ -158,6 +160,7 @@ pub enum RegionFrom {
 impl RegionFrom {
     pub fn describe(self) -> &'static str {
         match self {
+            RegionFrom::Flag => "--region",
             RegionFrom::AwsRegion => "AWS_REGION",
             RegionFrom::AwsDefaultRegion => "AWS_DEFAULT_REGION",
             RegionFrom::Profile => "the profile's region",

@@ -45,6 +45,8 @@ pub struct Inputs<'a> {
     pub cwd: Option<&'a [u8]>,
     /// `whoami --profile`.
     pub profile_override: Option<&'a str>,
+    /// `whoami` options that change the lookup (`--region`, `--endpoint-url`, …), by name.
+    pub options: &'a [(&'a str, String)],
     pub files: &'a [PathBuf],
 }
 
@@ -77,6 +79,11 @@ pub fn compute(key: &Key, inputs: &Inputs<'_>, now: SystemTime) -> Fingerprint {
         None => {
             h.update(&[0]);
         }
+    }
+    h.update(&(inputs.options.len() as u64).to_le_bytes());
+    for (name, value) in inputs.options {
+        put(&mut h, name.as_bytes());
+        put(&mut h, value.as_bytes());
     }
     for file in inputs.files {
         put(&mut h, file.as_os_str().as_encoded_bytes());
@@ -146,6 +153,7 @@ mod tests {
                 vars: v,
                 cwd: None,
                 profile_override: None,
+                options: &[],
                 files,
             },
             SystemTime::now(),
@@ -178,6 +186,7 @@ mod tests {
                     vars: &v,
                     cwd,
                     profile_override: None,
+                    options: &[],
                     files: &[],
                 },
                 SystemTime::now(),

@@ -22,6 +22,7 @@ mod filestat;
 mod fingerprint;
 mod handler;
 mod logging;
+mod output;
 mod redact;
 mod render;
 mod resolve;

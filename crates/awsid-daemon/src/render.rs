@@ -14,8 +14,12 @@
 
 use std::borrow::Cow;
 
-use crate::resolve::outcome::{Failure, Identity, ResolveOutcome};
+use awsid_aws::pyjson::{PyStr, PyValue};
 use awsid_proto::msg::{FailureKind, WhoamiReply};
+
+use crate::resolve::outcome::{Failure, Identity, ResolveOutcome};
+
+use crate::output::{self, query::Query, Colour};
 
 /// Shown in place of a control character.
 pub const REPLACEMENT: char = '\u{FFFD}';
@@ -63,11 +67,13 @@ pub const EXIT_CONFIG: u8 = 253;
 pub const EXIT_SERVICE: u8 = 254;
 pub const EXIT_OTHER: u8 = 255;
 
-/// How to print: `--output`, `--query`, and the terminal width when stdout is a terminal.
+/// How to print: `--output`, `--query`, `--color`, and the terminal width when stdout is a
+/// terminal.
 pub struct Format<'a> {
     pub output: &'a str,
-    pub query: Option<&'a str>,
+    pub query: Option<&'a Query>,
     pub term_width: Option<u16>,
+    pub colour: Colour,
 }
 
 pub fn whoami(outcome: &ResolveOutcome, fmt: &Format<'_>) -> WhoamiReply {
@@ -109,78 +115,29 @@ pub fn failure(f: &Failure) -> WhoamiReply {
     }
 }
 
-fn syntax_error(message: String) -> WhoamiReply {
-    WhoamiReply {
-        stdout: String::new(),
-        stderr: format!("\n{message}\n"),
-        exit_code: EXIT_SYNTAX,
-        failure: None,
-    }
-}
-
 fn identity(id: &Identity, fmt: &Format<'_>) -> WhoamiReply {
     // Vetted already (see the module doc); sanitized again so no path can print a control.
-    let (user_id, account, arn) = (
-        sanitize(&id.user_id),
-        sanitize(&id.account),
-        sanitize(&id.arn),
-    );
-    // Model order, as the CLI prints JSON.
-    let fields = [
-        ("UserId", &*user_id),
-        ("Account", &*account),
-        ("Arn", &*arn),
-    ];
-    let stdout = match fmt.query {
-        None => match fmt.output {
-            "text" => {
-                let mut sorted = fields;
-                sorted.sort_by_key(|(k, _)| *k);
-                let values: Vec<&str> = sorted.iter().map(|(_, v)| *v).collect();
-                format!("{}\n", values.join("\t"))
-            }
-            "table" => {
-                let mut sorted = fields;
-                sorted.sort_by_key(|(k, _)| *k);
-                let headers: Vec<&str> = sorted.iter().map(|(k, _)| *k).collect();
-                let values: Vec<&str> = sorted.iter().map(|(_, v)| *v).collect();
-                table::render(
-                    "GetCallerIdentity",
-                    Some((&headers, &values)),
-                    fmt.term_width,
-                )
-            }
-            _ => {
-                let body: Vec<String> = fields
-                    .iter()
-                    .map(|(k, v)| format!("    {}: {}", json_string(k), json_string(v)))
-                    .collect();
-                format!("{{\n{}\n}}\n", body.join(",\n"))
-            }
+    let field = |s: &str| PyValue::str(sanitize(s).into_owned());
+    // Model order, as the CLI's response dict has it.
+    let response = PyValue::Dict(vec![
+        (PyStr::new("UserId"), field(&id.user_id)),
+        (PyStr::new("Account"), field(&id.account)),
+        (PyStr::new("Arn"), field(&id.arn)),
+    ]);
+    match output::format("GetCallerIdentity", &response, fmt) {
+        Ok(stdout) => WhoamiReply {
+            stdout,
+            stderr: String::new(),
+            exit_code: 0,
+            failure: None,
         },
-        Some(q) => {
-            if q.is_empty() || !q.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return syntax_error(format!(
-                    "awsid: --query supports a field name (Account, Arn or UserId), not {q:?}"
-                ));
-            }
-            let value = fields.iter().find(|(k, _)| *k == q).map(|(_, v)| *v);
-            match (fmt.output, value) {
-                ("text", Some(v)) => format!("{v}\n"),
-                ("text", None) => "None\n".to_string(),
-                // A scalar in a table: the CLI prints the title section only.
-                ("table", Some(_)) => table::render("GetCallerIdentity", None, fmt.term_width),
-                ("table", None) => String::new(),
-                (_, Some(v)) => format!("{}\n", json_string(v)),
-                (_, None) => "null\n".to_string(),
-            }
-        }
-    };
-    WhoamiReply {
-        stdout,
-        stderr: String::new(),
-        exit_code: 0,
-        failure: None,
+        // A query that fails on this answer (a type error, an unknown function): the CLI's
+        // exception text.
+        Err(message) => failure(&Failure {
+            kind: FailureKind::Other,
+            code: None,
+            message,
+        }),
     }
 }
 
@@ -207,204 +164,6 @@ pub fn json_string(s: &str) -> String {
     out
 }
 
-/// awscli's `MultiTable` for one section, as `get-caller-identity` needs it.
-mod table {
-    const BLUE_BRIGHT: &str = "\x1b[1m\x1b[34m";
-    const RESET: &str = "\x1b[0m";
-
-    /// Display width as awscli counts it (east-asian wide characters count 2; approximated by
-    /// the CJK ranges).
-    fn text_len(s: &str) -> usize {
-        s.chars()
-            .map(|c| {
-                let u = c as u32;
-                if (0x1100..=0x115F).contains(&u)
-                    || (0x2E80..=0xA4CF).contains(&u)
-                    || (0xAC00..=0xD7A3).contains(&u)
-                    || (0xF900..=0xFAFF).contains(&u)
-                    || (0xFF00..=0xFF60).contains(&u)
-                    || (0xFFE0..=0xFFE6).contains(&u)
-                {
-                    2
-                } else {
-                    1
-                }
-            })
-            .sum()
-    }
-
-    struct Section {
-        title: String,
-        headers: Vec<String>,
-        rows: Vec<Vec<String>>,
-        max_widths: Vec<usize>,
-    }
-
-    impl Section {
-        fn update_widths(&mut self, row: &[String]) {
-            if self.max_widths.is_empty() {
-                self.max_widths = row.iter().map(|s| text_len(s)).collect();
-            } else {
-                for (w, s) in self.max_widths.iter_mut().zip(row) {
-                    *w = (*w).max(text_len(s));
-                }
-            }
-        }
-
-        fn widths(&self, padding: usize, max_width: Option<usize>) -> Vec<usize> {
-            let unscaled: Vec<usize> = self.max_widths.iter().map(|w| w + padding).collect();
-            let Some(max_width) = max_width else {
-                return unscaled;
-            };
-            if unscaled.is_empty() {
-                return unscaled;
-            }
-            let scale = max_width as f64 / unscaled.iter().sum::<usize>() as f64;
-            // Python's round(): ties to even.
-            let mut scaled: Vec<i64> = unscaled
-                .iter()
-                .map(|w| (scale * *w as f64).round_ties_even() as i64)
-                .collect();
-            let mut off_by = scaled.iter().sum::<i64>() - max_width as i64;
-            while off_by != 0 {
-                let order: Vec<usize> = if off_by < 0 {
-                    (0..scaled.len()).rev().collect()
-                } else {
-                    (0..scaled.len()).collect()
-                };
-                for i in order {
-                    if off_by > 0 {
-                        scaled[i] -= 1;
-                        off_by -= 1;
-                    } else {
-                        scaled[i] += 1;
-                        off_by += 1;
-                    }
-                    if off_by == 0 {
-                        break;
-                    }
-                }
-            }
-            scaled.into_iter().map(|w| w.max(0) as usize).collect()
-        }
-
-        fn total_width(&self) -> usize {
-            let total: usize = self.widths(0, None).iter().map(|w| w + 4).sum::<usize>() + 2;
-            total.max(text_len(&self.title) + 2)
-        }
-    }
-
-    fn center(text: &str, length: usize, left: &str, right: &str) -> String {
-        let tl = text_len(text) as i64;
-        let start = (length as i64 / 2 - tl / 2 - 1).max(0);
-        let so_far = left.len() as i64 + start + tl;
-        let right_spaces = (length as i64 - right.len() as i64 - so_far).max(0);
-        format!(
-            "{left}{}{text}{}{right}",
-            " ".repeat(start as usize),
-            " ".repeat(right_spaces as usize)
-        )
-    }
-
-    fn align_left(text: &str, styled: &str, length: usize, left: &str, right: &str) -> String {
-        let tl = text_len(text);
-        let padding = if length >= tl + 2 + left.len() + right.len() {
-            2
-        } else {
-            0
-        };
-        let so_far = left.len() + padding + tl;
-        let fill = length.saturating_sub(so_far + right.len());
-        format!(
-            "{left}{}{styled}{}{right}",
-            " ".repeat(padding),
-            " ".repeat(fill)
-        )
-    }
-
-    fn line_break(widths: &[usize]) -> String {
-        let mut s = String::new();
-        for (i, w) in widths.iter().enumerate() {
-            if i == 0 {
-                s.push_str(&format!("+{}+", "-".repeat(w.saturating_sub(2))));
-            } else {
-                s.push_str(&format!("{}+", "-".repeat(w.saturating_sub(1))));
-            }
-        }
-        s.push('\n');
-        s
-    }
-
-    /// Renders a titled section with an optional header row and one row of values.
-    pub fn render(title: &str, row: Option<(&[&str], &[&str])>, term_width: Option<u16>) -> String {
-        let mut section = Section {
-            title: title.to_string(),
-            headers: Vec::new(),
-            rows: Vec::new(),
-            max_widths: Vec::new(),
-        };
-        if let Some((headers, values)) = row {
-            let headers: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
-            let values: Vec<String> = values.iter().map(|s| s.to_string()).collect();
-            section.update_widths(&headers);
-            section.update_widths(&values);
-            section.headers = headers;
-            section.rows.push(values);
-        }
-        let terminal = term_width.map(usize::from).unwrap_or(80);
-        let mut max_width = section.total_width();
-        if max_width > terminal && section.rows.len() == 1 && !section.headers.is_empty() {
-            // The CLI turns a one-row table that does not fit into key/value rows.
-            let headers = std::mem::take(&mut section.headers);
-            let values = section.rows.remove(0);
-            section.max_widths.clear();
-            for (h, v) in headers.into_iter().zip(values) {
-                let r = vec![h, v];
-                section.update_widths(&r);
-                section.rows.push(r);
-            }
-            max_width = section.total_width();
-        }
-        let colour = term_width.is_some();
-        let mut out = "-".repeat(max_width);
-        out.push('\n');
-        out.push_str(&center(&section.title, max_width, "|", "|"));
-        out.push('\n');
-        if section.headers.is_empty() && section.rows.is_empty() {
-            out.push_str(&format!("+{}+\n", "-".repeat(max_width.saturating_sub(2))));
-            return out;
-        }
-        let widths = section.widths(4, Some(max_width));
-        if !section.headers.is_empty() {
-            out.push_str(&line_break(&widths));
-            for (i, (w, h)) in widths.iter().zip(&section.headers).enumerate() {
-                out.push_str(&center(h, *w, if i == 0 { "|" } else { "" }, "|"));
-            }
-            out.push('\n');
-        }
-        out.push_str(&line_break(&widths));
-        for row in &section.rows {
-            for (i, (w, cell)) in widths.iter().zip(row).enumerate() {
-                let styled = if colour {
-                    format!("{BLUE_BRIGHT}{cell}{RESET}")
-                } else {
-                    cell.clone()
-                };
-                out.push_str(&align_left(
-                    cell,
-                    &styled,
-                    *w,
-                    if i == 0 { "|" } else { "" },
-                    "|",
-                ));
-            }
-            out.push('\n');
-        }
-        out.push_str(&line_break(&widths));
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,12 +179,14 @@ mod tests {
     }
 
     fn out(output: &str, query: Option<&str>, width: Option<u16>) -> String {
+        let query = query.map(|q| crate::output::query::compile(q).unwrap());
         whoami(
             &moto(),
             &Format {
                 output,
-                query,
+                query: query.as_ref(),
                 term_width: width,
+                colour: Colour::Auto,
             },
         )
         .stdout
@@ -481,6 +242,7 @@ mod tests {
                 output: "table",
                 query: None,
                 term_width: Some(200),
+                colour: Colour::Auto,
             },
         )
         .stdout;
@@ -493,9 +255,11 @@ mod tests {
             lines[5].contains("\x1b[1m\x1b[34m123456789012\x1b[0m"),
             "{t}"
         );
-        assert!(lines
+        // colorama's autoreset: a reset after every write, so after every line end too.
+        assert!(lines[1..lines.len() - 1]
             .iter()
-            .all(|l| !l.contains('\x1b') || l.starts_with('|')));
+            .all(|l| l.starts_with("\x1b[0m\x1b[0m") && l.ends_with("\x1b[0m\x1b[0m")));
+        assert!(t.ends_with("\n\x1b[0m"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod msg;
 pub mod runtime;
 
 /// Version of the wire protocol. Bump on any incompatible change of [`msg`] or [`frame`].
-pub const PROTOCOL_VERSION: u16 = 4;
+pub const PROTOCOL_VERSION: u16 = 5;
 
 /// Version of the plain-text prompt protocol that zsh speaks over the socket itself
 /// (`AWTX`, see the daemon's `server/text.rs`).

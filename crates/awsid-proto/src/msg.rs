@@ -70,6 +70,28 @@ pub struct WhoamiRequest {
     pub term_width: Option<u16>,
     /// How long the daemon may wait for STS before answering with a timeout.
     pub timeout_ms: u32,
+    /// The AWS CLI's global options, as typed (the daemon validates them as the CLI does).
+    pub options: Box<CliOptions>,
+}
+
+/// The AWS CLI's global options `awsid whoami` accepts, as the user typed them.
+#[derive(Debug, Clone, PartialEq, Default, Encode, Decode)]
+pub struct CliOptions {
+    /// `--region`: overrides the environment and the profile, for every call.
+    pub region: Option<String>,
+    /// `--endpoint-url`: the GetCallerIdentity call goes there.
+    pub endpoint_url: Option<String>,
+    /// `--ca-bundle`: verifies TLS of the GetCallerIdentity call with this bundle.
+    pub ca_bundle: Option<String>,
+    /// `--no-verify-ssl`.
+    pub no_verify_ssl: bool,
+    /// `--cli-read-timeout` / `--cli-connect-timeout` (whole seconds; 0 means none).
+    pub read_timeout: Option<String>,
+    pub connect_timeout: Option<String>,
+    /// `--color on|off|auto`.
+    pub color: Option<String>,
+    /// `--debug`: how the answer was found, on stderr.
+    pub debug: bool,
 }
 
 /// Where a prompt segment goes, which decides its notation. One list for every place that
@@ -380,6 +402,11 @@ mod tests {
             query: None,
             term_width: Some(80),
             timeout_ms: 1000,
+            options: Box::new(CliOptions {
+                region: Some("eu-west-1".into()),
+                no_verify_ssl: true,
+                ..CliOptions::default()
+            }),
         });
         let bytes = codec::encode(&req);
         assert_eq!(codec::decode::<Request>(&bytes).unwrap(), req);

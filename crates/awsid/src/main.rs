@@ -94,6 +94,11 @@ fn run() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            if std::env::args().nth(1).as_deref() == Some("whoami") {
+                if let Some(code) = cmd::whoami::usage_error(&e) {
+                    return code;
+                }
+            }
             let _ = e.print();
             // Usage errors exit 252 like the AWS CLI v2; --help and --version exit 0.
             return if e.use_stderr() { 252 } else { 0 };

@@ -39,6 +39,7 @@ fn whoami(env: Env) -> Request {
         query: Some("Account".into()),
         term_width: None,
         timeout_ms: 60_000,
+        options: Default::default(),
     })
 }
 

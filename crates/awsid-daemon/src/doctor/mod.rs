@@ -360,6 +360,9 @@ fn gather(args: &Args) -> Report {
                     full_env: true,
                     cwd: cwd.as_deref(),
                     profile_override: args.profile.as_deref(),
+                    region_override: None,
+                    call_options: &[],
+                    call_file: None,
                 },
             );
             let (chain, watched, whole_env, cli_error) = match planned {
@@ -671,6 +674,7 @@ fn identity(
             query: None,
             term_width: None,
             timeout_ms: IDENTITY_TIMEOUT.as_millis() as u32,
+            options: Default::default(),
         });
         let mut client = Client::new(client.socket().to_path_buf());
         client.read_timeout = IDENTITY_TIMEOUT + Duration::from_secs(2);

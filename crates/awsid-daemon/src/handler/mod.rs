@@ -134,10 +134,19 @@ fn status(d: &Daemon) -> Status {
     }
 }
 
-/// Joins the resolution in flight for `fp`, or starts one with this environment (which moves
-/// into the resolver task and is dropped once the child has started). Also returns what a
-/// waiter may tell about it (its endpoint, whether it still waits for a slot, how long it has
-/// run). `region` is the plan's, for naming the endpoint.
+/// What a lookup's caller knows of it: the plan's region and the endpoint `--endpoint-url`
+/// names (to name the endpoint), and what a `whoami` adds to the resolver child's arguments.
+#[derive(Default)]
+pub struct Call {
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub args: Vec<String>,
+}
+
+/// Joins the resolution in flight for `fp`, or starts one with this environment, and tells
+/// what a waiter may say about it (its endpoint, whether it still waits for a slot, how long it has run). The
+/// environment moves into the resolver task and is dropped once the child has started.
+/// `call` holds the plan's region (for naming the endpoint) and what a `whoami` adds.
 fn resolution(
     d: &Arc<Daemon>,
     fp: Fingerprint,
@@ -145,9 +154,9 @@ fn resolution(
     cwd: Option<Vec<u8>>,
     profile_override: Option<&str>,
     opaque: bool,
-    region: Option<&str>,
+    call: &Call,
 ) -> (Waiter, Arc<JobInfo>) {
-    let region = region.map(str::to_string).or_else(|| {
+    let region = call.region.clone().or_else(|| {
         ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|n| {
             env.iter()
                 .find(|(k, v)| k == n.as_bytes() && !v.is_empty())
@@ -157,7 +166,12 @@ fn resolution(
     // Container credentials are a source awsid cannot watch, whatever else the plan says:
     // bounded like the others (a shorter life than needed costs a lookup, never a wrong answer).
     let opaque = opaque || container_credentials(&env);
-    let endpoint = || JobInfo::new(resolve::endpoint(&env, region.as_deref()));
+    let endpoint = || {
+        JobInfo::new(match &call.endpoint_url {
+            Some(url) => crate::render::sanitize(url).into_owned(),
+            None => resolve::endpoint(&env, region.as_deref()),
+        })
+    };
     match d.cache.join(&fp, endpoint) {
         Joined::Wait(rx, info) => (rx, info),
         Joined::Start(flight, rx) => {
@@ -167,6 +181,7 @@ fn resolution(
                 args.push("--profile".to_string());
                 args.push(p.to_string());
             }
+            args.extend(call.args.iter().cloned());
             let cfg = d.config.current();
             if cfg.prompt.alias_lookup {
                 args.push("--alias".to_string());

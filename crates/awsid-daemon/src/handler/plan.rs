@@ -91,6 +91,14 @@ pub struct Request<'a> {
     pub full_env: bool,
     pub cwd: Option<&'a [u8]>,
     pub profile_override: Option<&'a str>,
+    /// `whoami --region`.
+    pub region_override: Option<&'a str>,
+    /// Options that change the GetCallerIdentity call itself (`--endpoint-url`,
+    /// `--ca-bundle`, `--no-verify-ssl`): part of the fingerprint, so an answer found with
+    /// other options is never reused.
+    pub call_options: &'a [(&'static str, String)],
+    /// A file the call reads (`--ca-bundle`), watched like the shared files.
+    pub call_file: Option<&'a Path>,
 }
 
 pub fn plan(d: &Daemon, req: &Request<'_>) -> Planned {
@@ -126,6 +134,7 @@ pub fn plan_with(
     let walked = chain::plan(chain::Input {
         vars: &vars,
         flag_profile: req.profile_override,
+        flag_region: req.region_override,
         files,
         home: home.as_deref(),
         cwd: cwd.as_deref(),
@@ -138,7 +147,8 @@ pub fn plan_with(
             walked.source,
             Ok(Source::InstanceMetadata) | Err(CliError::NoCredentials)
         );
-    if (walked.whole_env || walked.uses_cwd) && !req.full_env {
+    let call_file_relative = req.call_file.is_some_and(Path::is_relative);
+    if (walked.whole_env || walked.uses_cwd || call_file_relative) && !req.full_env {
         return Planned::NeedEnv;
     }
     if let Err(e) = &walked.source {
@@ -164,13 +174,28 @@ pub fn plan_with(
         })
         .cloned()
         .collect();
+    let mut files = walked.files.clone();
+    if let Some(f) = req.call_file {
+        files.extend(select::absolute(&f.to_string_lossy(), cwd.as_deref()));
+    }
+    let mut options: Vec<(&str, String)> = req.call_options.to_vec();
+    if let Some((r, _)) = walked
+        .region
+        .as_ref()
+        .filter(|_| req.region_override.is_some())
+    {
+        options.push(("--region", r.clone()));
+    }
     let fingerprint = fingerprint::compute(
         key,
         &Inputs {
             vars: &hashed,
-            cwd: req.cwd.filter(|_| walked.uses_cwd || relative_files),
+            cwd: req
+                .cwd
+                .filter(|_| walked.uses_cwd || relative_files || call_file_relative),
             profile_override: req.profile_override.filter(|p| !p.is_empty()),
-            files: &walked.files,
+            options: &options,
+            files: &files,
         },
         SystemTime::now(),
     );
@@ -186,7 +211,7 @@ pub fn plan_with(
         fingerprint,
         output,
         opaque: walked.opaque,
-        files: walked.files.clone(),
+        files,
         facts,
         selects_credentials,
         chain: walked,

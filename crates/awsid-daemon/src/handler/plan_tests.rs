@@ -38,6 +38,9 @@ fn shown(home: &Path, vars: &[(&str, &str)], cfg: &Config) -> String {
             full_env: true,
             cwd: Some(b"/"),
             profile_override: None,
+            region_override: None,
+            call_options: &[],
+            call_file: None,
         },
     );
     let facts = match planned {

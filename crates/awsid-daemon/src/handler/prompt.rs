@@ -171,6 +171,9 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
             full_env: req.full_env,
             cwd: req.cwd.as_deref(),
             profile_override: None,
+            region_override: None,
+            call_options: &[],
+            call_file: None,
         },
     );
     let plan = match planned {
@@ -253,7 +256,10 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
         req.cwd.take(),
         None,
         plan.opaque,
-        plan.facts.region.as_deref(),
+        &super::Call {
+            region: plan.facts.region.clone(),
+            ..Default::default()
+        },
     );
     let left = budget.saturating_sub(started.elapsed());
     if let Some(outcome) = super::wait(rx, left).await {

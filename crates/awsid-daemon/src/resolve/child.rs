@@ -40,6 +40,14 @@ struct Asked {
     /// Look up the account alias (opt-in), unless the account is one of `skip`.
     alias: bool,
     skip: Vec<String>,
+    /// `whoami --region`.
+    region: Option<String>,
+    /// `whoami --endpoint-url` / `--ca-bundle`: for the GetCallerIdentity call only.
+    endpoint_url: Option<String>,
+    ca_bundle: Option<PathBuf>,
+    /// `--cli-read-timeout` / `--cli-connect-timeout` (seconds; 0: none).
+    read_timeout: Option<u64>,
+    connect_timeout: Option<u64>,
 }
 
 fn asked() -> Asked {
@@ -49,6 +57,11 @@ fn asked() -> Asked {
         deadline: None,
         alias: false,
         skip: Vec::new(),
+        region: None,
+        endpoint_url: None,
+        ca_bundle: None,
+        read_timeout: None,
+        connect_timeout: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -60,6 +73,11 @@ fn asked() -> Asked {
                 }
             }
             "--profile" => asked.profile = it.next().cloned(),
+            "--region" => asked.region = it.next().cloned(),
+            "--endpoint-url" => asked.endpoint_url = it.next().cloned(),
+            "--ca-bundle" => asked.ca_bundle = it.next().map(PathBuf::from),
+            "--read-timeout" => asked.read_timeout = it.next().and_then(|n| n.parse().ok()),
+            "--connect-timeout" => asked.connect_timeout = it.next().and_then(|n| n.parse().ok()),
             "--deadline-ms" => {
                 asked.deadline = it
                     .next()
@@ -165,6 +183,7 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
     let plan = chain::plan(chain::Input {
         vars: &vars,
         flag_profile: asked.profile.as_deref(),
+        flag_region: asked.region.as_deref(),
         files: files.clone(),
         home: home.as_deref(),
         cwd: Some(&cwd),
@@ -174,7 +193,7 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
         Ok(s) => s.clone(),
         Err(e) => return ResolveOutcome::Failure(e.failure()),
     };
-    let (sdk, endpoint) = match sdk_config(&plan, &vars, &files, asked.deadline).await {
+    let (sdk, endpoint) = match sdk_config(&plan, &vars, &files, &asked).await {
         Ok(loaded) => loaded,
         Err(f) => return ResolveOutcome::Failure(f),
     };
@@ -267,7 +286,7 @@ async fn sdk_config(
     plan: &chain::Plan,
     vars: &Vars,
     files: &Files,
-    deadline: Option<Duration>,
+    asked: &Asked,
 ) -> Result<(SdkConfig, Option<String>), Failure> {
     let region = plan
         .region
@@ -281,18 +300,23 @@ async fn sdk_config(
         .region(region)
         .profile_files(no_files)
         .no_credentials();
-    // The calls end a little before the daemon's deadline, so that a hanging endpoint is
-    // reported in the CLI's words (a read timeout naming the URL) rather than cut short.
-    if let Some(d) = deadline {
+    // The CLI's default socket timeouts (60 s), or `--cli-*-timeout` (0: none); and the calls
+    // end a little before the daemon's deadline, so that a hanging endpoint is reported in the
+    // CLI's words (a read timeout naming the URL) rather than cut short.
+    let secs = |t: Option<u64>| match t.unwrap_or(60) {
+        0 => None,
+        n => Some(Duration::from_secs(n)),
+    };
+    let mut timeouts = aws_config::timeout::TimeoutConfig::builder();
+    timeouts.set_connect_timeout(secs(asked.connect_timeout));
+    timeouts.set_read_timeout(secs(asked.read_timeout));
+    if let Some(d) = asked.deadline {
         let limit = d
             .saturating_sub(Duration::from_secs(1))
             .max(Duration::from_millis(500));
-        loader = loader.timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .operation_timeout(limit)
-                .build(),
-        );
+        timeouts.set_operation_timeout(Some(limit));
     }
+    loader = loader.timeout_config(timeouts.build());
     // A variable's endpoint the SDK reads itself; the profile's is handed to it.
     let endpoint = configured_endpoint(plan, vars, files);
     if let Some((url, Configured::Profile)) = &endpoint {
@@ -841,7 +865,20 @@ async fn caller_identity(
     expires_unix: Option<i64>,
     asked: &Asked,
 ) -> ResolveOutcome {
-    let client = sts(ctx, Some(creds.clone()));
+    // `--endpoint-url` and `--ca-bundle` change this call only, as in the CLI.
+    let mut b = aws_sdk_sts::config::Builder::from(&ctx.sdk)
+        .credentials_provider(SharedCredentialsProvider::new(creds.clone()));
+    if let Some(url) = &asked.endpoint_url {
+        b = b.endpoint_url(url);
+    }
+    if let Some(bundle) = &asked.ca_bundle {
+        let bundle = ctx.cwd.join(bundle);
+        match tls_client(&bundle) {
+            Ok(c) => b = b.http_client(c),
+            Err(f) => return ResolveOutcome::Failure(f),
+        }
+    }
+    let client = aws_sdk_sts::Client::from_conf(b.build());
     match client.get_caller_identity().send().await {
         Ok(out) => {
             let account = out.account().unwrap_or_default().to_string();

@@ -1,0 +1,71 @@
+//! Python's `json.dumps(indent=4, ensure_ascii=False)`, as `--output json` prints (JMESPath's
+//! `to_string` uses `pyfmt::json_dumps_compact`).
+
+use awsid_aws::pyfmt::float_repr;
+use awsid_aws::pyjson::PyValue;
+
+use crate::render::json_string;
+
+fn number(v: &PyValue, out: &mut String) -> bool {
+    match v {
+        PyValue::None => out.push_str("null"),
+        PyValue::Bool(true) => out.push_str("true"),
+        PyValue::Bool(false) => out.push_str("false"),
+        PyValue::Int(d) => out.push_str(d),
+        PyValue::Float(f) if f.is_nan() => out.push_str("NaN"),
+        PyValue::Float(f) if f.is_infinite() => {
+            out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
+        }
+        PyValue::Float(f) => out.push_str(&float_repr(*f)),
+        _ => return false,
+    }
+    true
+}
+
+/// `json.dumps(v, indent=4, ensure_ascii=False)`.
+pub fn indented(v: &PyValue) -> String {
+    let mut out = String::new();
+    pretty(v, 0, &mut out);
+    out
+}
+
+fn pretty(v: &PyValue, level: usize, out: &mut String) {
+    if number(v, out) {
+        return;
+    }
+    let pad = |n: usize| "    ".repeat(n);
+    match v {
+        PyValue::Str(s) => out.push_str(&json_string(&s.text)),
+        PyValue::List(items) if items.is_empty() => out.push_str("[]"),
+        PyValue::Dict(pairs) if pairs.is_empty() => out.push_str("{}"),
+        PyValue::List(items) => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(",\n");
+                }
+                out.push_str(&pad(level + 1));
+                pretty(item, level + 1, out);
+            }
+            out.push('\n');
+            out.push_str(&pad(level));
+            out.push(']');
+        }
+        PyValue::Dict(pairs) => {
+            out.push_str("{\n");
+            for (i, (k, item)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(",\n");
+                }
+                out.push_str(&pad(level + 1));
+                out.push_str(&json_string(&k.text));
+                out.push_str(": ");
+                pretty(item, level + 1, out);
+            }
+            out.push('\n');
+            out.push_str(&pad(level));
+            out.push('}');
+        }
+        _ => {}
+    }
+}

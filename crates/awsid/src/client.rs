@@ -217,6 +217,10 @@ impl Client {
                     self.stop()?;
                     spawn::start(self)?;
                 }
+                // The daemon started in its place is another build too: restarting cannot help.
+                Answer::OtherVersion(theirs) if restarted => {
+                    return Err(ClientError::Protocol(spawn::mismatch(&theirs)))
+                }
                 Answer::OtherVersion(theirs) => {
                     return Err(ClientError::Protocol(format!(
                         "awsidd {theirs} answered but this is awsid {VERSION}; run `awsid daemon restart`"

@@ -7,9 +7,9 @@ use crate::spawn;
 
 #[derive(clap::Subcommand)]
 pub enum Action {
-    /// Start awsidd unless it is running (clients also start it on demand).
+    /// Start awsidd unless it is running (clients also start it on demand); says which.
     Start,
-    /// Stop awsidd (its socket is removed; the cache is lost).
+    /// Stop awsidd (its socket is removed; the cache is lost); says whether it was running.
     Stop,
     /// Show pid, version, uptime, cached fingerprints, hits, misses, STS calls and errors.
     Status,
@@ -24,12 +24,8 @@ pub fn run(action: Action) -> u8 {
     };
     let result = match action {
         Action::Start => start(&client),
-        Action::Stop => client.stop().map(|was_running| {
-            if !was_running {
-                eprintln!("awsidd was not running");
-            }
-        }),
-        Action::Restart => client.stop().and_then(|_| start(&client)),
+        Action::Stop => stop(&client),
+        Action::Restart => stop(&client).and_then(|()| start(&client)),
         Action::Status => return status(&client),
     };
     match result {
@@ -38,15 +34,94 @@ pub fn run(action: Action) -> u8 {
     }
 }
 
-fn start(client: &Client) -> Result<(), ClientError> {
+/// The daemon answering on the socket: its version and pid (from its status, or from its pid
+/// file when it speaks another protocol).
+struct Running {
+    version: String,
+    pid: Option<u32>,
+    ours: bool,
+}
+
+fn running(client: &Client) -> Result<Option<Running>, ClientError> {
     match client.exchange(&Request::Status) {
-        Ok(Answer::Ours(_)) => Ok(()),
-        Ok(Answer::OtherVersion(v)) => Err(ClientError::Protocol(format!(
-            "awsidd {v} is running; use `awsid daemon restart` to replace it"
-        ))),
-        Err(ClientError::NotRunning(_)) => spawn::start(client),
+        Ok(Answer::Ours(resp)) => Ok(Some(Running {
+            pid: match resp.body {
+                Reply::Status(s) => Some(s.pid),
+                _ => None,
+            },
+            version: resp.version,
+            ours: true,
+        })),
+        Ok(Answer::OtherVersion(version)) => Ok(Some(Running {
+            version,
+            pid: std::fs::read_to_string(client.dir().join(awsid_proto::runtime::PID_FILE_NAME))
+                .ok()
+                .and_then(|p| p.trim().parse().ok()),
+            ours: false,
+        })),
+        Err(ClientError::NotRunning(_)) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// `(pid 1234, /path/to/awsidd)`: the process and the executable it runs (Linux shows a
+/// removed one as `… (deleted)`).
+fn which(pid: Option<u32>) -> String {
+    let Some(pid) = pid else {
+        return String::new();
+    };
+    match std::fs::read_link(format!("/proc/{pid}/exe")) {
+        Ok(exe) => format!(" (pid {pid}, {})", exe.display()),
+        Err(_) => format!(" (pid {pid})"),
+    }
+}
+
+fn start(client: &Client) -> Result<(), ClientError> {
+    let already = match running(client)? {
+        Some(r) if r.ours => true,
+        Some(r) => {
+            return Err(ClientError::Protocol(format!(
+                "awsidd {} is running{}, not this build ({}); `awsid daemon restart` replaces it",
+                r.version,
+                which(r.pid),
+                awsid_proto::VERSION
+            )))
+        }
+        None => {
+            spawn::start(client)?;
+            false
+        }
+    };
+    match running(client)? {
+        Some(r) if r.ours => {
+            let what = if already {
+                "is already running"
+            } else {
+                "started"
+            };
+            println!("awsidd {} {what}{}", r.version, which(r.pid));
+            Ok(())
+        }
+        Some(r) => Err(ClientError::Protocol(spawn::mismatch(&r.version))),
+        None => Err(ClientError::NotRunning(client.socket().to_path_buf())),
+    }
+}
+
+fn stop(client: &Client) -> Result<(), ClientError> {
+    let before = running(client)?;
+    if client.stop()? {
+        match before {
+            Some(r) => println!("awsidd {} stopped{}", r.version, pid_only(r.pid)),
+            None => println!("awsidd stopped"),
+        }
+    } else {
+        println!("awsidd was not running");
+    }
+    Ok(())
+}
+
+fn pid_only(pid: Option<u32>) -> String {
+    pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
 }
 
 fn status(client: &Client) -> u8 {

@@ -15,10 +15,11 @@ pub enum InitShell {
 
 /// Print the shell integration for bash, zsh or fish.
 ///
-/// Add `eval "$(awsid init bash)"` to ~/.bashrc, `eval "$(awsid init zsh)"` to ~/.zshrc, or
-/// `awsid init fish | source` to config.fish. It keeps $AWSID_SEGMENT up to date before each
-/// prompt (without running anything when nothing changed) and defines `awsid_prompt`.
+/// It keeps $AWSID_SEGMENT up to date before each prompt (without running anything when
+/// nothing changed) and defines `awsid_prompt`; with --add-to-prompt it also shows the
+/// segment. Without it your prompt does not change: use $AWSID_SEGMENT in it yourself.
 #[derive(clap::Args)]
+#[command(after_long_help = LINES)]
 pub struct Args {
     shell: InitShell,
     /// Also put the segment in the prompt: in front of PS1 (bash), in RPROMPT (zsh), in
@@ -26,6 +27,15 @@ pub struct Args {
     #[arg(long)]
     add_to_prompt: bool,
 }
+
+/// The lines to paste, as in the README (tests/tests/readme.rs runs them in real shells).
+const LINES: &str = "\
+Add one line at the end of your shell's startup file (after anything that sets your prompt),
+then open a new shell:
+  ~/.bashrc                    eval \"$(awsid init bash --add-to-prompt)\"
+  ~/.zshrc                     eval \"$(awsid init zsh --add-to-prompt)\"
+  ~/.config/fish/config.fish   awsid init fish --add-to-prompt | source
+";
 
 const BASH: &str = include_str!("../../../../shell/awsid.bash");
 const ZSH: &str = include_str!("../../../../shell/awsid.zsh");

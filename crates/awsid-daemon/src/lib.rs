@@ -1,4 +1,6 @@
-//! `awsidd`: the awsid daemon.
+//! `awsidd`: the awsid daemon, as a library whose [`main`] the `awsidd` binary of the `awsid`
+//! package runs (one package, one `cargo install`, both binaries; the `awsid` binary itself
+//! never links this crate).
 //!
 //! It caches GetCallerIdentity answers per credential fingerprint and serves the `awsid`
 //! client over a private local socket. Layout:
@@ -19,6 +21,7 @@ mod logging;
 mod prompt;
 mod render;
 mod resolve;
+mod selfexe;
 mod server;
 mod stampwatch;
 mod state;
@@ -50,7 +53,9 @@ Options:
   -V, --version  Print version
 ";
 
-fn main() -> ExitCode {
+/// The whole `awsidd` program: `serve` (the default), `resolve`, `doctor`, `--help`,
+/// `--version`.
+pub fn main() -> ExitCode {
     let arg = std::env::args().nth(1);
     match arg.as_deref() {
         None | Some("serve") => serve(),
@@ -139,7 +144,13 @@ fn serve_inner() -> anyhow::Result<()> {
         if std::fs::read_to_string(&pidfile).is_ok_and(|p| p == ours) {
             let _ = std::fs::remove_file(&pidfile);
         }
-        result?;
+        match result? {
+            // Uninstalled: nothing will start a daemon here again; leave no files behind.
+            server::Stopped::Exe(selfexe::Change::Removed) => {
+                selfexe::remove_runtime_leftovers(&dir)
+            }
+            server::Stopped::Exe(selfexe::Change::Replaced) | server::Stopped::Asked => {}
+        }
         anyhow::Ok(())
     })?;
     tracing::info!("awsidd stopped");

@@ -348,13 +348,23 @@ fn enter_until(t: &Tmux, what: &str, want: &str) -> String {
     panic!("{what}: {want:?} never showed; screen:\n{}", t.screen());
 }
 
-/// Completes `awsid daemon ` and expects its actions on the screen.
+/// Completes `awsid daemon re` to `awsid daemon restart`.
 fn completes(t: &Tmux, shell: &str) {
     t.key("C-c");
+    t.wait(&format!("{shell}: an empty line"), |s| {
+        !s.lines().any(|l| l.contains("awsid daemon"))
+    });
     t.type_text("awsid daemon re");
-    t.key("Tab");
-    if shell == "bash" {
+    t.wait(&format!("{shell}: the typed text"), |s| {
+        s.contains("awsid daemon re")
+    });
+    // Tab until it completes (a shell busy redrawing its prompt may miss the first one).
+    for _ in 0..20 {
         t.key("Tab");
+        std::thread::sleep(Duration::from_millis(300));
+        if t.screen().contains("awsid daemon restart") {
+            break;
+        }
     }
     t.wait(&format!("{shell}: completion of `awsid daemon re`"), |s| {
         s.contains("awsid daemon restart")

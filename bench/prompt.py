@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Per-prompt costs, measured side by side in one run against one moto_server:
 - whole-process `awsid prompt --shell S` (warm) next to `/bin/true`;
-- the shell hooks' cost per prompt in bash, zsh and fish: a shell running the hook N times,
+- the shell hooks' cost per prompt in bash, zsh, fish and nushell: a shell running the hook N times,
   less the same shell running it 0 times, over N; with unchanged inputs (no fork), with
   changed inputs through zsh's socket (no fork), and with changed inputs through the client
   (one fork).
 
-Usage: python3 bench/prompt.py [--runs N] [--bin target/release] [--hooks-only]
+Usage: python3 bench/prompt.py [--runs N] [--bin target/release] [--hooks-only] [--cpu]
+       [--shells bash,zsh,fish,nu]
 """
 import argparse
 import os
@@ -44,7 +45,8 @@ def per_call_us(argv, setup, call, n, env, cpu=False):
 
 
 # Each shell: how to start it interactive, load the integration and reach a settled answer,
-# and the per-prompt call in each mode.
+# and the per-prompt call in each mode. `{init}` is a file holding the shell's `awsid init`
+# (nushell sources only files named when the script is parsed; see hook_setup).
 HOOKS = {
     "bash": (["bash", "--noprofile", "--norc", "-i"],
              'eval "$({awsid} init bash)"; __awsid_hook; sleep 2.2; __awsid_hook',
@@ -59,7 +61,20 @@ HOOKS = {
              '{awsid} init fish | source; __awsid_hook; sleep 2.2; __awsid_hook',
              {"unchanged inputs (no fork)": "__awsid_hook",
               "changed inputs (one fork)": "set -g __awsid_settled 0; __awsid_hook"}),
+    "nu": (["nu", "--no-config-file", "--no-history"],
+           "source '{init}'; __awsid_hook; sleep 2200ms; __awsid_hook",
+           {"unchanged inputs (no fork)": "__awsid_hook",
+            "changed inputs (one fork)": "$env.__AWSID.settled = 0; __awsid_hook"}),
 }
+
+
+def hook_setup(shell, setup, awsid, tmp, env):
+    """The shell's set-up line, with `awsid init SHELL` written to a file in `tmp` first."""
+    init = os.path.join(tmp, f"init.{shell}")
+    out = subprocess.run([awsid, "init", shell], env=env, capture_output=True, text=True, check=True)
+    with open(init, "w") as f:
+        f.write(out.stdout)
+    return setup.format(awsid=awsid, init=init)
 
 
 def main():
@@ -67,6 +82,7 @@ def main():
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--hooks-only", action="store_true", help="only the shell hooks' costs")
     ap.add_argument("--cpu", action="store_true", help="hooks: CPU time instead of wall time")
+    ap.add_argument("--shells", default=",".join(HOOKS), help="hooks: these shells only (a,b)")
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "target", "release"))
     args = ap.parse_args()
     awsid = os.path.abspath(os.path.join(args.bin, "awsid"))
@@ -108,12 +124,15 @@ def main():
         print("\n| shell | hook, per prompt | µs |")
         print("|---|---|---:|")
         for shell, (argv, setup, calls) in HOOKS.items():
+            if shell not in args.shells.split(","):
+                continue
             if not shutil.which(argv[0]):
                 print(f"| {shell} | skipped: not installed | |")
                 continue
             for mode, call in calls.items():
                 n = 300 if "no fork" in mode else 100
-                us = per_call_us(argv, setup.format(awsid=awsid), call, n, env, cpu=args.cpu)
+                us = per_call_us(argv, hook_setup(shell, setup, awsid, tmp, env), call, n, env,
+                                 cpu=args.cpu)
                 print(f"| {shell} | {mode} | {us:.0f} |")
     finally:
         subprocess.run([awsid, "daemon", "stop"], env=env, capture_output=True)

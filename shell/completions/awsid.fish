@@ -47,11 +47,11 @@ complete -c awsid -n '__fish_seen_subcommand_from whoami' -l profile -x -a '(__a
 complete -c awsid -n '__fish_seen_subcommand_from whoami' -l timeout -x -d 'Give up after this many seconds without an answer from STS'
 
 # awsid prompt (--hook is for the shell integration only)
-complete -c awsid -n '__fish_seen_subcommand_from prompt' -l shell -x -a 'bash zsh fish tmux plain' -d 'Escape colours for this shell'
+complete -c awsid -n '__fish_seen_subcommand_from prompt' -l shell -x -a 'bash zsh fish nu tmux plain' -d 'Escape colours for this shell'
 complete -c awsid -n '__fish_seen_subcommand_from prompt' -l budget-ms -x -d 'Wait at most this long, in milliseconds'
 
 # awsid init
-complete -c awsid -n '__fish_seen_subcommand_from init; and not __fish_seen_subcommand_from bash zsh fish' -a 'bash zsh fish'
+complete -c awsid -n '__fish_seen_subcommand_from init; and not __fish_seen_subcommand_from bash zsh fish nu' -a 'bash zsh fish nu'
 complete -c awsid -n '__fish_seen_subcommand_from init' -l add-to-prompt -d 'Also put the segment in the prompt'
 
 # awsid config
@@ -70,7 +70,7 @@ complete -c awsid -n '__fish_seen_subcommand_from doctor' -l profile -x -a '(__a
 complete -c awsid -n '__fish_seen_subcommand_from doctor' -l offline -d 'Do not ask STS or the daemon for the identity'
 
 # awsid completions
-complete -c awsid -n '__fish_seen_subcommand_from completions; and not __fish_seen_subcommand_from bash zsh fish' -a 'bash zsh fish'
+complete -c awsid -n '__fish_seen_subcommand_from completions; and not __fish_seen_subcommand_from bash zsh fish nu' -a 'bash zsh fish nu'
 
 # awsid service
 complete -c awsid -n '__fish_seen_subcommand_from service; and not __fish_seen_subcommand_from systemd launchd' -a systemd -d 'A systemd user unit (Linux)'

@@ -1,10 +1,11 @@
-//! The completion scripts (`awsid completions bash|zsh|fish`) in real shells: bash's `_awsid`
-//! called as readline would, fish's `complete -C`, and an interactive zsh driven in tmux (loaded
-//! both by `source <(...)` and from $fpath). `--profile` completes the profiles of the sandbox's
+//! The completion scripts (`awsid completions bash|zsh|fish|nu`) in real shells: bash's `_awsid`
+//! called as readline would, fish's `complete -C`, nushell's own completer (`nu --ide-complete`,
+//! which runs the custom completers), and an interactive zsh driven in tmux (loaded both by
+//! `source <(...)` and from $fpath). `--profile` completes the profiles of the sandbox's
 //! AWS files and nothing else. A drift guard parses `awsid --help` and every `awsid <sub>
 //! --help`, so a new subcommand, flag or value without completions fails here.
 //!
-//! Needs bash, zsh, fish, tmux and shellcheck; `.ci/run` installs them and sets
+//! Needs bash, zsh, fish, nu, tmux and shellcheck; `.ci/run` installs them and sets
 //! AWSID_REQUIRE_SHELLS=1 so that a missing one fails instead of skipping.
 
 use std::collections::BTreeSet;
@@ -42,6 +43,7 @@ fn script(shell: &str) -> String {
     let file = match shell {
         "bash" => "awsid.bash",
         "zsh" => "_awsid",
+        "nu" => "awsid.nu",
         _ => "awsid.fish",
     };
     let kept = std::fs::read_to_string(repo_file(file)).unwrap();
@@ -185,7 +187,7 @@ fn bash_completes_subcommands_values_and_profiles() {
     );
     assert_eq!(
         c(&["awsid", "prompt", "--shell", ""]),
-        ["bash", "zsh", "fish", "tmux", "plain"]
+        ["bash", "zsh", "fish", "nu", "tmux", "plain"]
     );
     // Flags: the subcommand's own, not the hidden --hook, not one already given.
     assert_eq!(
@@ -201,7 +203,7 @@ fn bash_completes_subcommands_values_and_profiles() {
         set(&["--force", "--help"]),
         "--install excludes --uninstall"
     );
-    assert_eq!(c(&["awsid", "init", ""]), ["bash", "zsh", "fish"]);
+    assert_eq!(c(&["awsid", "init", ""]), ["bash", "zsh", "fish", "nu"]);
     assert_eq!(c(&["awsid", "init", "bash", "--a"]), ["--add-to-prompt"]);
     assert_eq!(c(&["awsid", "completions", "f"]), ["fish"]);
     assert_eq!(c(&["awsid", "service", "s"]), ["systemd"]);
@@ -266,47 +268,31 @@ fn fish_complete(sb: &Sandbox, vars: &Vars, line: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn fish_completes_subcommands_values_and_profiles() {
-    if !have("fish") {
-        return;
-    }
-    let sb = sandbox_with_profiles();
+/// The checks fish and nu share: both complete a whole command line (`complete(vars, line)`).
+fn line_checks(shell: &str, sb: &Sandbox, complete: &dyn Fn(&Vars, &str) -> Vec<String>) {
     let v = sb.vars();
-    let c = |line: &str| as_set(&fish_complete(&sb, &v, line));
-
-    assert_eq!(c("awsid "), set(&SUBCOMMANDS), "awsid <TAB>");
+    let c = |line: &str| as_set(&complete(&v, line));
     assert_eq!(
         c("awsid -"),
         set(&["-h", "--help", "-V", "--version"]),
-        "awsid -<TAB>"
+        "{shell}: awsid -<TAB>"
     );
-    assert_eq!(
-        c("awsid daemon "),
-        set(&["start", "stop", "status", "restart"]),
-        "awsid daemon <TAB>"
-    );
-    assert_eq!(c("awsid daemon start "), set(&[]), "one action only");
     assert_eq!(
         c("awsid whoami --output "),
         set(&["json", "text", "table"]),
-        "awsid whoami --output <TAB>"
-    );
-    assert_eq!(
-        c("awsid whoami --output=t"),
-        set(&["--output=text", "--output=table"])
+        "{shell}: awsid whoami --output <TAB>"
     );
     assert_eq!(
         c("awsid whoami --query "),
         set(&["Account", "Arn", "UserId"])
     );
-    assert_profiles("fish", &fish_complete(&sb, &v, "awsid whoami --profile "));
-    assert_profiles("fish", &fish_complete(&sb, &v, "awsid doctor --profile "));
+    assert_profiles(shell, &complete(&v, "awsid whoami --profile "));
+    assert_profiles(shell, &complete(&v, "awsid doctor --profile "));
     assert_eq!(c("awsid prompt --shell z"), set(&["zsh"]), "--shell z");
     assert_eq!(
         c("awsid prompt --"),
         set(&["--shell", "--budget-ms", "--help"]),
-        "no hidden --hook"
+        "{shell}: no hidden --hook"
     );
     assert_eq!(
         c("awsid whoami --"),
@@ -316,26 +302,20 @@ fn fish_completes_subcommands_values_and_profiles() {
         c("awsid doctor --"),
         set(&["--json", "--profile", "--offline", "--help"])
     );
-    assert_eq!(c("awsid init "), set(&["bash", "zsh", "fish"]));
-    assert_eq!(c("awsid completions "), set(&["bash", "zsh", "fish"]));
+    assert_eq!(c("awsid init "), set(&["bash", "zsh", "fish", "nu"]));
+    assert_eq!(c("awsid completions "), set(&["bash", "zsh", "fish", "nu"]));
     assert_eq!(c("awsid service "), set(&["systemd", "launchd"]));
-    assert_eq!(
-        c("awsid service --install --"),
-        set(&["--force", "--help"]),
-        "--install excludes --uninstall"
-    );
     assert_eq!(c("awsid help "), set(&SUBCOMMANDS));
     assert_eq!(c("awsid help daemon re"), set(&["restart"]));
-    // No file names anywhere.
+    // No file names for values.
     assert_eq!(c("awsid whoami --timeout "), set(&[]));
-    assert_eq!(c("awsid flush "), set(&[]));
 
     let other = v.clone().set("AWS_CONFIG_FILE", "~/other/config").set(
         "AWS_SHARED_CREDENTIALS_FILE",
         sb.home.join("other/credentials").display().to_string(),
     );
     assert_eq!(
-        as_set(&fish_complete(&sb, &other, "awsid whoami --profile ")),
+        as_set(&complete(&other, "awsid whoami --profile ")),
         set(&["carol", "dave"])
     );
     let none = v
@@ -343,9 +323,102 @@ fn fish_completes_subcommands_values_and_profiles() {
         .set("AWS_CONFIG_FILE", "/nonexistent/config")
         .set("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
     assert_eq!(
-        as_set(&fish_complete(&sb, &none, "awsid whoami --profile ")),
+        as_set(&complete(&none, "awsid whoami --profile ")),
         set(&[])
     );
+}
+
+#[test]
+fn fish_completes_subcommands_values_and_profiles() {
+    if !have("fish") {
+        return;
+    }
+    let sb = sandbox_with_profiles();
+    line_checks("fish", &sb, &|v, line| fish_complete(&sb, v, line));
+    let v = sb.vars();
+    let c = |line: &str| as_set(&fish_complete(&sb, &v, line));
+    assert_eq!(c("awsid "), set(&SUBCOMMANDS), "awsid <TAB>");
+    assert_eq!(
+        c("awsid daemon "),
+        set(&["start", "stop", "status", "restart"]),
+        "awsid daemon <TAB>"
+    );
+    assert_eq!(c("awsid daemon start "), set(&[]), "one action only");
+    assert_eq!(
+        c("awsid whoami --output=t"),
+        set(&["--output=text", "--output=table"])
+    );
+    assert_eq!(
+        c("awsid service --install --"),
+        set(&["--force", "--help"]),
+        "--install excludes --uninstall"
+    );
+    // No file names anywhere.
+    assert_eq!(c("awsid flush "), set(&[]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// nushell
+
+/// The candidates nushell's completer gives at the end of `line` (the script sourced first),
+/// as `nu --ide-complete` reports them: the completer of the line editor, custom completers
+/// included.
+fn nu_complete(sb: &Sandbox, vars: &Vars, line: &str) -> Vec<String> {
+    let file = sb.root.join("awsid.nu");
+    if !file.exists() {
+        std::fs::write(&file, script("nu")).unwrap();
+    }
+    let query = sb.root.join("query.nu");
+    let text = format!("source '{}'\n{line}", file.display());
+    std::fs::write(&query, &text).unwrap();
+    let mut cmd = Command::new("nu");
+    vars.apply(&mut cmd);
+    cmd.args(["--no-config-file", "--no-history", "--ide-complete"])
+        .arg(text.len().to_string())
+        .arg(&query);
+    let out = run(cmd);
+    assert_eq!(out.code, 0, "{line:?}: {out:?}");
+    assert_eq!(out.stderr, "", "{line:?}: {out:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{line:?}: {e}: {out:?}"));
+    json["completions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{line:?}: {out:?}"))
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn nu_completes_subcommands_values_and_profiles() {
+    if !have("nu") {
+        return;
+    }
+    let sb = sandbox_with_profiles();
+    line_checks("nu", &sb, &|v, line| nu_complete(&sb, v, line));
+    let v = sb.vars();
+    let c = |line: &str| as_set(&nu_complete(&sb, &v, line));
+    // nushell completes whole command names (`awsid daemon stop` too).
+    let subcommands: BTreeSet<String> = c("awsid ")
+        .iter()
+        .filter_map(|n| n.strip_prefix("awsid "))
+        .filter(|n| !n.contains(' '))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(subcommands, set(&SUBCOMMANDS), "awsid <TAB>");
+    assert_eq!(
+        c("awsid daemon "),
+        set(&[
+            "awsid daemon start",
+            "awsid daemon stop",
+            "awsid daemon status",
+            "awsid daemon restart"
+        ]),
+        "awsid daemon <TAB>"
+    );
+    assert_eq!(c("awsid whoami --output=t"), set(&["text", "table"]));
+    assert_eq!(c("awsid prompt --shell n"), set(&["nu"]), "--shell n");
+    assert_eq!(c("awsid prompt --budget-ms "), set(&[]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,6 +510,8 @@ fn zsh_checks(t: &Tmux, how: &str) {
     t.complete_to("awsid prompt --shell z", "awsid prompt --shell zsh ");
     t.reset();
     t.complete_to("awsid completions f", "awsid completions fish ");
+    t.reset();
+    t.complete_to("awsid init n", "awsid init nu ");
     t.reset();
     // The whole list of profiles: exactly the three (listed below the line).
     t.type_text("awsid doctor --profile ");
@@ -549,6 +624,21 @@ fn scripts_pass_shellcheck_fish_indent_and_zsh_n() {
         let out = run(cmd);
         assert_eq!((out.code, out.stderr.as_str()), (0, ""), "zsh -n");
     }
+    if have("nu") {
+        // `--ide-check` prints a JSON line per type hint, and one per diagnostic (a parse or
+        // type error, a warning).
+        let mut cmd = Command::new("nu");
+        cmd.args(["--no-config-file", "--ide-check", "1000"])
+            .arg(repo_file("awsid.nu"));
+        let out = run(cmd);
+        let problems: Vec<&str> = out
+            .stdout
+            .lines()
+            .chain(out.stderr.lines())
+            .filter(|l| !l.contains("\"type\":\"hint\""))
+            .collect();
+        assert_eq!(problems, Vec::<&str>::new(), "nu --ide-check");
+    }
     let text = std::fs::read_to_string(&zsh).unwrap();
     assert!(text.starts_with("#compdef awsid\n"), "zsh: #compdef first");
     assert!(!text.contains("--hook"), "zsh offers the hidden --hook");
@@ -613,6 +703,7 @@ fn every_subcommand_flag_and_value_has_completions() {
         ("bash", script("bash")),
         ("zsh", script("zsh")),
         ("fish", script("fish")),
+        ("nu", script("nu")),
     ];
     let top = awsid_help(&[]);
     let subs = help_commands(&top);
@@ -664,5 +755,5 @@ fn every_subcommand_flag_and_value_has_completions() {
         help_commands(&awsid_help(&["daemon"])),
         ["start", "stop", "status", "restart", "help"]
     );
-    assert!(checked >= 3 * 30, "only {checked} checks");
+    assert!(checked >= 4 * 30, "only {checked} checks");
 }

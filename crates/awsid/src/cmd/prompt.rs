@@ -20,6 +20,7 @@ pub enum ShellArg {
     Bash,
     Zsh,
     Fish,
+    Nu,
     Tmux,
     Plain,
 }
@@ -31,7 +32,8 @@ pub enum ShellArg {
 /// `!no-creds`, `!profile-not-found`, …). Always exits 0 and never waits past its budget.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Escaping of colours: bash `\[…\]`, zsh `%{…%}`, fish raw ANSI, tmux `#[…]`, plain none.
+    /// Escaping of colours: bash `\[…\]`, zsh `%{…%}`, fish and nu raw ANSI, tmux `#[…]`, plain
+    /// none.
     #[arg(long, value_enum, default_value = "plain")]
     shell: ShellArg,
     /// Wait at most this long, in milliseconds (default: $AWSID_BUDGET_MS, else 100).
@@ -86,7 +88,7 @@ pub fn run(args: Args) -> u8 {
         (ShellArg::Bash, true) => Shell::BashVar,
         (ShellArg::Bash, false) => Shell::Bash,
         (ShellArg::Zsh, _) => Shell::Zsh,
-        (ShellArg::Fish, _) => Shell::Fish,
+        (ShellArg::Fish | ShellArg::Nu, _) => Shell::Fish,
         (ShellArg::Tmux, _) => Shell::Tmux,
         (ShellArg::Plain, _) => Shell::Plain,
     };

@@ -6,6 +6,7 @@
 # reads (all exported ones when the answer comes from a program), the files awsid watches
 # and the directories on the path to them. The lists below are filled in by `awsid init`.
 if [[ $- == *i* ]]; then
+    export AWSID_HOOK="bash:$$" # tells `awsid doctor` this shell loaded the hook
     __awsid_bin=@AWSID@
     __awsid_add_to_prompt=@ADD_TO_PROMPT@
     __awsid_settled=0
@@ -70,7 +71,7 @@ if [[ $- == *i* ]]; then
             [[ -n ${EPOCHSECONDS-} ]] && ((EPOCHSECONDS < __awsid_until)) && __awsid_unchanged; then
             return "$__awsid_status"
         fi
-        __awsid_out=$(\command "$__awsid_bin" prompt --shell bash --hook "$$" 2>/dev/null) || __awsid_out=''
+        __awsid_out=$(\command "$__awsid_bin" prompt --shell bash-var --hook "$$" 2>/dev/null) || __awsid_out=''
         __awsid_head=${__awsid_out%%$'\n'*}
         if [[ $__awsid_out == *$'\n'* ]]; then
             AWSID_SEGMENT=${__awsid_out#*$'\n'}

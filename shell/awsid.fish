@@ -6,6 +6,7 @@
 # awsid reads (all of them when the answer comes from a program), the files awsid watches and
 # the directories on the path to them. The list below is filled in by `awsid init`.
 if status is-interactive
+    set -gx AWSID_HOOK "fish:$fish_pid" # tells `awsid doctor` this shell loaded the hook
     set -g __awsid_bin @AWSID@
     set -g __awsid_add_to_prompt @ADD_TO_PROMPT@
     set -g __awsid_settled 0

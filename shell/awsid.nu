@@ -15,6 +15,7 @@
 # (CMD_DURATION_MS, LAST_EXIT_CODE) and AWSID_SEGMENT are left out of what awsid sees.
 
 $env.AWSID_SEGMENT = ""
+$env.AWSID_HOOK = $"nu:($nu.pid)" # tells `awsid doctor` this shell loaded the hook
 $env.__AWSID = {
     bin: @AWSID@
     settled: 0

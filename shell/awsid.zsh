@@ -17,6 +17,7 @@ if [[ -o interactive ]]; then
             __awsid_zsocket=1
         fi
     fi
+    export AWSID_HOOK="zsh:$$" # tells `awsid doctor` this shell loaded the hook
     typeset -g __awsid_bin=@AWSID@
     typeset -g __awsid_add_to_prompt=@ADD_TO_PROMPT@
     typeset -g __awsid_version=@VERSION@

@@ -1,9 +1,19 @@
 //! `awsid doctor` against moto: the credential source it reports for environment keys, a
 //! static profile, an assume-role profile, a missing profile and no credentials; with the
-//! daemon stopped and running; with a broken configuration. No secret value may ever appear in
-//! its output, human or JSON.
+//! daemon stopped and running; with a broken configuration; the set-up of this shell (hook,
+//! segment, endpoint); where the answer came from, whatever other shells do meanwhile. No
+//! secret value may ever appear in its output, human or JSON; no line is 100 columns or wider.
 
-use awsid_tests::harness::{Out, Sandbox, Vars};
+use std::os::unix::net::UnixListener;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use std::process::Command;
+
+use awsid_proto::msg::Request;
+use awsid_proto::{codec, frame};
+use awsid_tests::harness::{awsid_bin, awsidd_bin, run, Out, Sandbox, Vars};
 use awsid_tests::moto::moto;
 use serde_json::Value;
 
@@ -62,6 +72,12 @@ fn doctor(sb: &Sandbox, extra: &[&str], vars: &Vars) -> (Value, Out, Out) {
     let human = sb.awsid(&args, vars);
     assert_no_secret(&human);
     assert_eq!(human.code, json.code, "{human:?}");
+    for line in human.stdout.lines() {
+        assert!(
+            line.chars().count() < 100,
+            "a line of 100 columns or more: {line:?}"
+        );
+    }
     (report, json, human)
 }
 
@@ -100,7 +116,7 @@ fn environment_keys_with_the_daemon_stopped_then_running() {
     assert_eq!(r["identity"]["ok"], true, "{r}");
     assert_eq!(r["identity"]["account"], m.alice.account.as_str());
     assert_eq!(r["identity"]["arn"], m.alice.arn.as_str());
-    assert_eq!(r["identity"]["answered_by"], "sts-direct");
+    assert_eq!(r["identity"]["answered_by"], "direct-lookup");
     let why = r["credentials"]["why"].to_string();
     assert!(why.contains("AWS_PROFILE=bob"), "{why}");
     let vars = r["credentials"]["environment_variables"].to_string();
@@ -230,21 +246,42 @@ fn missing_profile_and_no_credentials_are_problems() {
         .stdout
         .contains("the config profile (nosuch) could not be found"));
 
+    // The profile's error once in the text report, with its "did you mean".
+    assert_eq!(
+        human
+            .stdout
+            .to_lowercase()
+            .matches("could not be found")
+            .count(),
+        1,
+        "{human:?}"
+    );
+    let (r, _, human) = doctor(&sb, &[], &base(&sb).set("AWS_PROFILE", "alicee"));
+    assert!(
+        r["problems"].to_string().contains("did you mean alice?"),
+        "{r}"
+    );
+    assert!(human.stdout.contains("did you mean alice?"), "{human:?}");
+
     let empty = Sandbox::new();
-    // Through a running daemon this time, which then lists the failure among its errors.
+    // Through a running daemon this time, which lists the failure among its errors; the
+    // doctor shows this shell's error only, once.
     let v = base(&empty);
     assert_eq!(empty.awsid(&["whoami"], &v).code, 253);
     let (r, json, human) = doctor(&empty, &[], &v);
     assert_eq!(json.code, 1, "{json:?}");
     assert_eq!(source(&r), "none");
     assert_eq!(r["identity"]["ok"], false);
+    assert_eq!(r["identity"]["answered_by"], "nobody", "{r}");
     assert!(r["identity"]["error"]
         .as_str()
         .unwrap()
         .contains("Unable to locate credentials"));
-    let recent = r["daemon"]["status"]["recent_errors"].to_string();
-    assert!(recent.contains("NoCredentials"), "{recent}");
+    assert!(r["daemon"]["status"].get("recent_errors").is_none(), "{r}");
     assert!(human.stdout.contains("no credentials"), "{human:?}");
+    assert!(!human.stdout.contains("NoCredentials"), "{human:?}");
+    let status = empty.awsid(&["daemon", "status"], &v);
+    assert!(status.ok().contains("NoCredentials"), "{status:?}");
 }
 
 #[test]
@@ -333,13 +370,12 @@ fn sso_token_and_credential_process_are_explained_offline() {
     assert_eq!(json.code, 1, "{json:?}");
     assert_eq!(r["identity"]["ok"], false, "{r}");
     assert!(identity_error(&r).contains("withheld"), "{r}");
-    assert!(!r["daemon"]["status"]["recent_errors"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    let status = sb.awsid(&["daemon", "status"], &v);
+    assert!(status.ok().contains("withheld"), "{status:?}");
+    assert_no_secret(&status);
     sb.awsid(&["daemon", "stop"], &v).ok();
     let (r, _, _) = doctor(&sb, &[], &v);
-    assert_eq!(r["identity"]["answered_by"], "sts-direct", "{r}");
+    assert_eq!(r["identity"]["answered_by"], "direct-lookup", "{r}");
     assert!(identity_error(&r).contains("withheld"), "{r}");
 }
 
@@ -370,7 +406,7 @@ fn a_runtime_directory_open_to_others_is_a_problem() {
     let (r, _, _) = doctor(&sb, &[], &v);
     std::fs::set_permissions(&sb.runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
     assert_eq!(r["daemon"]["state"], "unreachable", "{r}");
-    assert_eq!(r["identity"]["answered_by"], "sts-direct", "{r}");
+    assert_eq!(r["identity"]["answered_by"], "direct-lookup", "{r}");
     assert_eq!(r["identity"]["account"], moto().alice.account.as_str());
     let after = sb.status();
     assert_eq!(before["hits"], after["hits"]);
@@ -388,5 +424,259 @@ fn without_awsidd_the_doctor_says_how_to_install_it() {
         out.stderr
             .contains("cargo install --locked --path crates/awsid"),
         "{out:?}"
+    );
+}
+
+/// A relay in front of a sandbox's daemon, in a runtime directory of its own: it forwards
+/// every request, and before it forwards the first `whoami`, another shell's `awsid whoami`
+/// (a miss: a lookup of another fingerprint) runs to its end.
+struct Relay {
+    dir: PathBuf,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Relay {
+    fn start(sb: &Sandbox, other_shell: Vars) -> Relay {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = sb.root.join("relay");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let listener = UnixListener::bind(dir.join("awsidd.sock")).unwrap();
+        let daemon = sb.runtime.join("awsidd.sock");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut fired = false;
+            for conn in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut conn) = conn else { continue };
+                let Ok(request) = frame::read_frame(&mut conn) else {
+                    continue;
+                };
+                let whoami = matches!(codec::decode(&request), Ok(Request::Whoami(_)));
+                if whoami && !fired {
+                    fired = true;
+                    let mut other = Command::new(awsid_bin());
+                    other_shell.apply(&mut other);
+                    other.arg("whoami");
+                    let out = run(other);
+                    assert_eq!(out.code, 0, "the other shell: {out:?}");
+                }
+                let mut upstream = std::os::unix::net::UnixStream::connect(&daemon).unwrap();
+                frame::write_frame(&mut upstream, &request).unwrap();
+                let reply = frame::read_frame(&mut upstream).unwrap();
+                let _ = frame::write_frame(&mut conn, &reply);
+            }
+        });
+        Relay {
+            dir,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = std::os::unix::net::UnixStream::connect(self.dir.join("awsidd.sock"));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn an_answer_from_the_cache_says_so_whatever_other_shells_do_meanwhile() {
+    let sb = Sandbox::new();
+    write_profiles(&sb);
+    let m = moto();
+    let v = base(&sb).set("AWS_PROFILE", "alice");
+    assert_eq!(sb.awsid(&["whoami"], &v).code, 0);
+    // Another shell's miss lands between the doctor's requests; the doctor's own answer still
+    // comes from the cache.
+    let relay = Relay::start(&sb, base(&sb).set("AWS_PROFILE", "bob"));
+    let through_relay = v
+        .clone()
+        .set("AWSID_RUNTIME_DIR", relay.dir.display().to_string());
+    let out = sb.awsid(&["doctor", "--json"], &through_relay);
+    drop(relay);
+    let r: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(r["identity"]["account"], m.alice.account.as_str(), "{r}");
+    assert_eq!(r["identity"]["answered_by"], "cache", "{r}");
+    // The other shell's lookup did happen in between.
+    assert_eq!(sb.counter("lookups"), 2);
+
+    // A lookup for this request says so.
+    let v = base(&sb).set("AWS_PROFILE", "admin");
+    let out = sb.awsid(&["doctor", "--json"], &v);
+    let r: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(r["identity"]["answered_by"], "daemon-lookup", "{r}");
+    let human = sb.awsid(&["doctor", "--profile", "alice"], &v);
+    assert!(
+        human.stdout.contains("looked it up for this request"),
+        "{human:?}"
+    );
+}
+
+#[test]
+fn the_set_up_of_this_shell_hook_segment_endpoint_and_daemon_binary() {
+    let sb = Sandbox::new();
+    write_profiles(&sb);
+    let v = base(&sb).set("AWS_PROFILE", "alice");
+    // No hook: the report says so, and how to get one.
+    let (r, json, human) = doctor(&sb, &[], &v);
+    assert_eq!(json.code, 0, "{json:?}");
+    assert_eq!(r["setup"]["hook"]["state"], "not-loaded", "{r}");
+    assert!(human.stdout.contains("awsid init --help"), "{human:?}");
+    assert_eq!(r["setup"]["sts_endpoint"], moto().url.as_str(), "{r}");
+    assert!(
+        human
+            .stdout
+            .contains(&format!("{} (region us-east-1", moto().url)),
+        "{human:?}"
+    );
+    // The daemon runs by now (the doctor asked it nothing: it was not running before); the
+    // segment is what this shell's prompt shows.
+    sb.awsid(&["whoami"], &v).ok();
+    let (r, _, human) = doctor(&sb, &[], &v);
+    let segment = sb.awsid(&["prompt", "--shell", "plain"], &v);
+    assert_eq!(r["setup"]["segment"], segment.ok(), "{r}");
+    assert!(!segment.ok().is_empty());
+    assert!(
+        human.stdout.contains(&format!("{:?}", segment.ok())),
+        "{human:?}"
+    );
+    // The running daemon's binary, in the doctor and in `awsid daemon status`.
+    let exe = awsidd_bin().canonicalize().unwrap().display().to_string();
+    assert_eq!(r["daemon"]["status"]["exe"], exe.as_str(), "{r}");
+    assert!(human.stdout.contains(&exe), "{human:?}");
+    assert_eq!(sb.status()["executable"], exe);
+
+    // The endpoint a profile names (as the resolver hands it to the SDK), else the region's.
+    sb.write(
+        ".aws/config",
+        "[profile ep]\nendpoint_url = http://127.0.0.1:9\n[profile west]\nregion = eu-west-1\n",
+    );
+    let (r, _, _) = doctor(&sb, &["--offline"], &sb.vars().set("AWS_PROFILE", "ep"));
+    assert_eq!(r["setup"]["sts_endpoint"], "http://127.0.0.1:9", "{r}");
+    let west = sb
+        .vars()
+        .set("AWS_PROFILE", "west")
+        .unset("AWS_DEFAULT_REGION");
+    let (r, _, _) = doctor(&sb, &["--offline"], &west);
+    assert_eq!(
+        r["setup"]["sts_endpoint"], "https://sts.eu-west-1.amazonaws.com",
+        "{r}"
+    );
+
+    // The marker the hooks export: this process started `awsid doctor`, as a shell would.
+    let me = std::process::id();
+    let hooked = v.clone().set("AWSID_HOOK", format!("bash:{me}"));
+    let (r, _, human) = doctor(&sb, &["--offline"], &hooked);
+    assert_eq!(r["setup"]["hook"]["state"], "loaded", "{r}");
+    assert_eq!(r["setup"]["hook"]["shell"], "bash", "{r}");
+    assert!(
+        human.stdout.contains("loaded in this shell (bash)"),
+        "{human:?}"
+    );
+    // Exported by another shell (one that started this one): not this shell's own.
+    let inherited = v.clone().set("AWSID_HOOK", "zsh:1");
+    let (r, _, _) = doctor(&sb, &["--offline"], &inherited);
+    assert_eq!(r["setup"]["hook"]["state"], "inherited", "{r}");
+    assert_eq!(r["setup"]["hook"]["pid"], 1, "{r}");
+}
+
+#[test]
+fn a_real_bash_with_the_hook_loaded_is_recognised() {
+    let sb = Sandbox::new();
+    write_profiles(&sb);
+    let v = base(&sb).set("AWS_PROFILE", "alice");
+    let awsid = awsid_bin().display().to_string();
+    let mut cmd = Command::new("bash");
+    v.apply(&mut cmd);
+    cmd.args([
+        "--noprofile",
+        "--norc",
+        "-i",
+        "-c",
+        &format!("eval \"$('{awsid}' init bash)\"; '{awsid}' doctor --json --offline; true"),
+    ]);
+    let out = run(cmd);
+    let r: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(r["setup"]["hook"]["state"], "loaded", "{r}");
+    assert_eq!(r["setup"]["hook"]["shell"], "bash", "{r}");
+}
+
+#[test]
+fn a_real_nu_with_the_hook_loaded_is_recognised() {
+    if Command::new("nu").arg("--version").output().is_err() {
+        eprintln!("nu is not installed: skipped");
+        return;
+    }
+    let sb = Sandbox::new();
+    let v = base(&sb);
+    let awsid = awsid_bin().display().to_string();
+    let script = sb.root.join("awsid.nu");
+    let out = sb.awsid(&["init", "nu"], &v);
+    std::fs::write(&script, out.ok()).unwrap();
+    let mut cmd = Command::new("nu");
+    v.apply(&mut cmd);
+    cmd.args([
+        "--no-config-file",
+        "-c",
+        &format!(
+            "source '{}'; ^'{awsid}' doctor --json --offline",
+            script.display()
+        ),
+    ]);
+    let out = run(cmd);
+    let r: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(r["setup"]["hook"]["state"], "loaded", "{r}");
+    assert_eq!(r["setup"]["hook"]["shell"], "nu", "{r}");
+}
+
+#[test]
+fn a_multi_line_configuration_error_is_printed_once_and_indented() {
+    let sb = Sandbox::new();
+    write_profiles(&sb);
+    sb.write_config("[prompt\nstyle = 1\n");
+    let v = base(&sb).set("AWS_PROFILE", "alice");
+    sb.awsid(&["whoami"], &v).ok();
+    let (r, json, human) = doctor(&sb, &[], &v);
+    assert_eq!(json.code, 1, "{json:?}");
+    let error = r["config"]["error"].as_str().unwrap();
+    assert!(
+        error.lines().count() > 1,
+        "not a multi-line error: {error:?}"
+    );
+    let first = error.lines().next().unwrap().trim();
+    assert_eq!(human.stdout.matches(first).count(), 1, "{}", human.stdout);
+    // Its lines keep the report's indentation.
+    let at = human
+        .stdout
+        .lines()
+        .position(|l| l.contains(first))
+        .unwrap();
+    let next = human.stdout.lines().nth(at + 1).unwrap();
+    assert!(next.starts_with("               "), "{}", human.stdout);
+    // So does `awsid daemon status`.
+    let status = sb.awsid(&["daemon", "status"], &v);
+    let text = status.ok();
+    assert_eq!(text.matches(first).count(), 1, "{text}");
+    let at = text.lines().position(|l| l.contains(first)).unwrap();
+    assert!(
+        text.lines().nth(at).unwrap().starts_with("            "),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .nth(at + 1)
+            .unwrap()
+            .starts_with("            "),
+        "{text}"
     );
 }

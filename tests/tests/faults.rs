@@ -83,7 +83,7 @@ fn fifty_concurrent_misses_of_one_fingerprint_cost_one_call() {
         );
     }
     assert_eq!(sts.calls(key), 1);
-    assert_eq!(sb.counter("sts calls"), 1);
+    assert_eq!(sb.counter("lookups"), 1);
 }
 
 #[test]

@@ -18,7 +18,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use awsid_proto::msg::{
-    PromptRequest, Reply, Request, Response, Shell, Status, WhoamiReply, WhoamiRequest,
+    Answered, CallerIdentity, PromptRequest, Reply, Request, Response, Shell, Status, WhoamiAnswer,
+    WhoamiReply, WhoamiRequest,
 };
 use awsid_proto::{codec, frame, runtime};
 use awsid_tests::fake_sts::FakeSts;
@@ -83,11 +84,19 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         shell: Shell::Zsh,
         budget_ms: 10,
     });
-    let reply = Response::new(Reply::Whoami(WhoamiReply {
-        stdout: "{}\n".into(),
-        stderr: String::new(),
-        exit_code: 0,
-        failure: None,
+    let reply = Response::new(Reply::Whoami(WhoamiAnswer {
+        printed: WhoamiReply {
+            stdout: "{}\n".into(),
+            stderr: String::new(),
+            exit_code: 0,
+            failure: None,
+        },
+        identity: Some(CallerIdentity {
+            account: "111122223333".into(),
+            arn: "arn:aws:iam::111122223333:user/a".into(),
+            user_id: "AIDA".into(),
+        }),
+        answered: Answered::Cache,
     }));
     let status = Response::new(Reply::Status(Status::default()));
     vec![

@@ -52,7 +52,7 @@ fn concurrent_clients_with_different_environments_never_see_each_other() {
         }
     });
     // Three fingerprints, so three resolutions however the 72 requests interleaved.
-    assert_eq!(sb.counter("sts calls"), 3);
+    assert_eq!(sb.counter("lookups"), 3);
     assert_eq!(sb.counter("cached"), 3);
 }
 
@@ -109,12 +109,12 @@ fn warm_answers_come_from_the_cache() {
     for _ in 0..5 {
         assert_eq!(arn_of(&sb, &v), m.alice.arn);
     }
-    assert_eq!(sb.counter("sts calls"), 1);
+    assert_eq!(sb.counter("lookups"), 1);
     assert_eq!(sb.counter("hits"), 4);
     // flush drops the cache: the next call asks STS again.
     sb.awsid(&["flush"], &v).ok();
     assert_eq!(arn_of(&sb, &v), m.alice.arn);
-    assert_eq!(sb.counter("sts calls"), 2);
+    assert_eq!(sb.counter("lookups"), 2);
 }
 
 #[test]

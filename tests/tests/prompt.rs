@@ -205,3 +205,38 @@ fn account_alias_lookup_is_opt_in_and_a_denial_is_remembered() {
     }
     assert_eq!(sts.action_calls("ListAccountAliases"), 1);
 }
+
+#[test]
+fn the_bash_notation_is_asked_for_by_name_never_switched_by_the_hook_flag() {
+    let m = moto();
+    let sb = Sandbox::new();
+    sb.write_alice_and_bob(m);
+    let v = sb
+        .vars()
+        .set("AWS_ENDPOINT_URL", m.url.clone())
+        .set("AWS_PROFILE", "alice");
+    prompt(&sb, &v); // cached from here on
+    let ask = |shell: &str, hook: bool| {
+        let mut args = vec!["prompt", "--shell", shell, "--budget-ms", "5000"];
+        if hook {
+            args.extend(["--hook", "1"]);
+        }
+        let out = sb.awsid(&args, &v);
+        let text = out.ok();
+        // The segment (after the hook's line).
+        let segment = if hook {
+            text.split_once('\n').unwrap().1
+        } else {
+            text
+        };
+        segment.to_string()
+    };
+    for hook in [false, true] {
+        // For a PS1 string: `\[…\]`.
+        let ps1 = ask("bash", hook);
+        assert!(ps1.contains("\\[\x1b[") && !ps1.contains('\x01'), "{ps1:?}");
+        // For a variable PS1 expands (the bash hook's $AWSID_SEGMENT): raw readline markers.
+        let var = ask("bash-var", hook);
+        assert!(var.contains("\x01\x1b[") && !var.contains("\\["), "{var:?}");
+    }
+}

@@ -186,7 +186,7 @@ fn a_peer_of_another_uid_is_refused() {
     let mut s = UnixStream::connect(&sock).unwrap();
     s.write_all(&whoami_frame(&v)).unwrap();
     let resp: Response = codec::decode(&frame::read_frame(&mut s).unwrap()).unwrap();
-    assert!(matches!(resp.body, Reply::Whoami(w) if w.stdout == "111122223333\n"));
+    assert!(matches!(resp.body, Reply::Whoami(w) if w.printed.stdout == "111122223333\n"));
 }
 
 #[test]
@@ -216,7 +216,7 @@ fn a_thousand_concurrent_clients_all_answered_and_resources_return() {
                         c.write_all(&req)?;
                         let resp: Response = codec::decode(&frame::read_frame(&mut c)?)
                             .map_err(|e| std::io::Error::other(e.to_string()))?;
-                        Ok(matches!(resp.body, Reply::Whoami(w) if w.stdout == "111122223333\n"))
+                        Ok(matches!(resp.body, Reply::Whoami(w) if w.printed.stdout == "111122223333\n"))
                     };
                     usize::from(!matches!(run(), Ok(true)))
                 })
@@ -365,7 +365,7 @@ fn the_lookup_queue_is_bounded_and_forgets_lookups_nobody_waits_for() {
         let Reply::Whoami(w) = resp.body else {
             panic!("{:?}", resp.body)
         };
-        assert_eq!(w.exit_code, 255, "{w:?}");
+        assert_eq!(w.printed.exit_code, 255, "{w:?}");
     }
     let in_flight = sb.counter("in flight");
     let rss_after = rss_kib(pid);

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use awsid_proto::msg::{Failure, FailureKind};
+use awsid_proto::msg::FailureKind;
 
 /// Why the CLI would stop before (or instead of) calling STS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,18 +39,13 @@ pub enum CliError {
 }
 
 impl CliError {
-    /// The failure a client is told (whoami's exit code, the prompt's state).
-    pub fn failure(&self) -> Failure {
-        let kind = match self {
+    /// The kind of failure a client is told (whoami's exit code, the prompt's state).
+    pub fn kind(&self) -> FailureKind {
+        match self {
             CliError::ProfileNotFound { .. } => FailureKind::ProfileNotFound,
             CliError::NoCredentials => FailureKind::NoCredentials,
             CliError::NeedsMfa { .. } => FailureKind::NeedsMfa,
             _ => FailureKind::Credentials,
-        };
-        Failure {
-            kind,
-            code: None,
-            message: self.to_string(),
         }
     }
 }

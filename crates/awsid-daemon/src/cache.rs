@@ -16,7 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use awsid_proto::msg::{Failure, FailureKind, ResolveOutcome};
+use crate::resolve::outcome::{Failure, ResolveOutcome};
+use awsid_proto::msg::FailureKind;
 use tokio::sync::watch;
 
 use crate::fingerprint::Fingerprint;

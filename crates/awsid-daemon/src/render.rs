@@ -14,7 +14,8 @@
 
 use std::borrow::Cow;
 
-use awsid_proto::msg::{Failure, FailureKind, Identity, ResolveOutcome, WhoamiReply};
+use crate::resolve::outcome::{Failure, Identity, ResolveOutcome};
+use awsid_proto::msg::{FailureKind, WhoamiReply};
 
 /// Shown in place of a control character.
 pub const REPLACEMENT: char = '\u{FFFD}';
@@ -438,7 +439,7 @@ mod tests {
             arn: "arn:aws:sts::123456789012:user/moto".into(),
             user_id: "AKIAIOSFODNN7EXAMPLE".into(),
             expires_unix: None,
-            alias: awsid_proto::msg::AliasLookup::NotAsked,
+            alias: crate::resolve::outcome::AliasLookup::NotAsked,
         })
     }
 

@@ -20,7 +20,8 @@ use awsid_aws::shared::{Files, Loaded};
 pub struct Stats {
     pub hits: AtomicU64,
     pub misses: AtomicU64,
-    pub sts_calls: AtomicU64,
+    /// Lookups started (resolver runs, whether or not they reach STS).
+    pub lookups: AtomicU64,
     pub errors: AtomicU64,
 }
 
@@ -46,7 +47,7 @@ pub struct Daemon {
     pub shutdown: Notify,
     pub config: crate::config::Live,
     /// Account aliases looked up (opt-in), by account id, with when: kept for a day.
-    pub aliases: Mutex<HashMap<String, (awsid_proto::msg::AliasLookup, Instant)>>,
+    pub aliases: Mutex<HashMap<String, (crate::resolve::outcome::AliasLookup, Instant)>>,
     last_activity: Mutex<Instant>,
     /// The last few errors, for `awsid daemon status` and `awsid doctor`.
     recent_errors: Mutex<VecDeque<RecentError>>,
@@ -84,7 +85,7 @@ impl Daemon {
     pub fn alias_of(&self, account: &str) -> Option<String> {
         let aliases = self.aliases.lock().unwrap_or_else(|e| e.into_inner());
         match aliases.get(account) {
-            Some((awsid_proto::msg::AliasLookup::Found(a), at))
+            Some((crate::resolve::outcome::AliasLookup::Found(a), at))
                 if at.elapsed() < Self::ALIAS_TTL =>
             {
                 Some(a.clone())
@@ -103,8 +104,8 @@ impl Daemon {
             .collect()
     }
 
-    pub fn remember_alias(&self, account: &str, lookup: awsid_proto::msg::AliasLookup) {
-        if lookup == awsid_proto::msg::AliasLookup::NotAsked {
+    pub fn remember_alias(&self, account: &str, lookup: crate::resolve::outcome::AliasLookup) {
+        if lookup == crate::resolve::outcome::AliasLookup::NotAsked {
             return;
         }
         let mut aliases = self.aliases.lock().unwrap_or_else(|e| e.into_inner());

@@ -39,7 +39,7 @@ pub struct Header {
 #[derive(Debug, PartialEq, Eq)]
 pub enum FrameError {
     BadMagic,
-    /// The peer speaks another protocol version; `len` is its announced payload length.
+    /// The peer speaks another protocol version.
     Version {
         theirs: u16,
     },

@@ -1,4 +1,5 @@
-//! Messages between the client and the daemon, and between the daemon and its resolver child.
+//! Messages between a client and the daemon (the daemon's messages to its resolver child are
+//! the daemon's own: `awsid-daemon/src/resolve/outcome.rs`).
 
 use crate::codec::{Decode, Encode};
 
@@ -27,6 +28,27 @@ pub enum Request {
     Shutdown,
 }
 
+impl Request {
+    /// After a [`Reply::NeedEnv`]: the same request carrying the whole environment and the
+    /// working directory. False when there is nothing to add (not a request with an
+    /// environment, or it carried the whole one already).
+    pub fn carry_whole_env(&mut self, env: Env, cwd: Option<Vec<u8>>) -> bool {
+        let (old, full, old_cwd) = match self {
+            Request::Whoami(w) => (&mut w.env, &mut w.full_env, &mut w.cwd),
+            Request::Prompt(p) => (&mut p.env, &mut p.full_env, &mut p.cwd),
+            _ => return false,
+        };
+        if *full {
+            return false;
+        }
+        wipe(old);
+        *old = env;
+        *full = true;
+        *old_cwd = cwd;
+        true
+    }
+}
+
 /// `awsid whoami` as the daemon needs it.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub struct WhoamiRequest {
@@ -50,12 +72,15 @@ pub struct WhoamiRequest {
     pub timeout_ms: u32,
 }
 
-/// Which notation a prompt segment is written in.
+/// Where a prompt segment goes, which decides its notation. One list for every place that
+/// names a shell: `awsid prompt --shell`, the zsh hook's text protocol, and the daemon's
+/// painting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
 pub enum Shell {
     /// For a PS1 string: `\[…\]` around escapes, `\ $ `` escaped.
     Bash,
-    /// For a variable PS1 expands (promptvars): raw `\x01…\x02` markers, nothing escaped.
+    /// For a variable PS1 expands (promptvars), as the bash hook's `$AWSID_SEGMENT`: raw
+    /// `\x01…\x02` markers, nothing escaped.
     BashVar,
     /// `%{…%}` around escapes, `%` doubled.
     Zsh,
@@ -65,6 +90,32 @@ pub enum Shell {
     Tmux,
     /// No styles.
     Plain,
+    /// Raw ANSI escapes, as fish.
+    Nu,
+}
+
+impl Shell {
+    /// Every shell with its name on the command line, in the order `--help` lists them.
+    pub const ALL: [(Shell, &'static str); 7] = [
+        (Shell::Bash, "bash"),
+        (Shell::Zsh, "zsh"),
+        (Shell::Fish, "fish"),
+        (Shell::Nu, "nu"),
+        (Shell::Tmux, "tmux"),
+        (Shell::Plain, "plain"),
+        (Shell::BashVar, "bash-var"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Shell::ALL
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or("plain", |(_, n)| n)
+    }
+
+    pub fn from_name(name: &str) -> Option<Shell> {
+        Shell::ALL.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+    }
 }
 
 /// `awsid prompt`.
@@ -155,7 +206,8 @@ impl Response {
     }
 }
 
-/// A reply as a client reads it.
+/// A reply as a client reads it (one at a time, moved on at once: its size does not matter).
+#[allow(clippy::large_enum_variant)]
 pub enum Answer {
     Ours(Response),
     /// A daemon of another build (protocol or version) answered: which.
@@ -190,7 +242,7 @@ pub fn read_answer(r: &mut impl std::io::Read) -> std::io::Result<Answer> {
 
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub enum Reply {
-    Whoami(WhoamiReply),
+    Whoami(WhoamiAnswer),
     Prompt(PromptReply),
     /// Cache miss: send the request again with the whole environment.
     NeedEnv,
@@ -198,6 +250,37 @@ pub enum Reply {
     Done,
     /// The request could not be served (malformed, unsupported…).
     Error(String),
+}
+
+/// The daemon's answer to `whoami`: what to print, and the same answer as data, so that no
+/// client parses printed output or compares counters to tell where it came from.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct WhoamiAnswer {
+    pub printed: WhoamiReply,
+    /// The identity, when there is one (`printed` shows it as the options asked).
+    pub identity: Option<CallerIdentity>,
+    pub answered: Answered,
+}
+
+/// Who answered a request for an identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub enum Answered {
+    /// A fresh entry of the daemon's cache.
+    Cache,
+    /// A lookup started (or joined) for this request: a resolver ran in this environment,
+    /// whether or not it reached STS.
+    Lookup,
+    /// Nobody: the AWS CLI stops before any lookup (a profile that does not exist, a broken
+    /// file…), and so does awsid.
+    BeforeLookup,
+}
+
+/// `aws sts get-caller-identity`'s three fields.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
 }
 
 /// What `awsid whoami` prints and how it exits.
@@ -214,13 +297,17 @@ pub struct WhoamiReply {
 pub struct Status {
     pub pid: u32,
     pub version: String,
+    /// The daemon's executable, as the system names it (`/proc/self/exe`): after an upgrade
+    /// or an uninstall it can end in ` (deleted)`.
+    pub exe: String,
     pub uptime_secs: u64,
     pub socket: String,
     pub cached: u64,
     pub in_flight: u64,
     pub hits: u64,
     pub misses: u64,
-    pub sts_calls: u64,
+    /// Lookups started (resolver runs, whether or not they reached STS).
+    pub lookups: u64,
     pub errors: u64,
     /// The configuration file and, if it is broken, why (the last good one stays in force).
     pub config_path: String,
@@ -234,41 +321,6 @@ pub struct RecentError {
     /// Unix seconds.
     pub at_unix: u64,
     pub what: String,
-}
-
-/// What the resolver child (`awsidd resolve`) writes on stdout.
-#[derive(Debug, Clone, PartialEq, Encode, Decode)]
-pub enum ResolveOutcome {
-    Identity(Identity),
-    Failure(Failure),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
-pub struct Identity {
-    pub account: String,
-    pub arn: String,
-    pub user_id: String,
-    /// When the credentials that produced this answer expire (Unix seconds).
-    pub expires_unix: Option<i64>,
-    /// The account alias, when the lookup was asked for.
-    pub alias: AliasLookup,
-}
-
-/// The result of `iam:ListAccountAliases` (opt-in; a denial is remembered, not shown).
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
-pub enum AliasLookup {
-    NotAsked,
-    Found(String),
-    NoAlias,
-    Denied,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
-pub struct Failure {
-    pub kind: FailureKind,
-    /// Error code from STS (`ExpiredToken`, `Throttling`…) for service errors.
-    pub code: Option<String>,
-    pub message: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use awsid_proto::runtime;
 
-use crate::client::{nobody_listens, Client, ClientError};
+use awsid_proto::client::{nobody_listens, Client, ClientError};
 
 /// Variables the daemon may inherit. Everything else, and every AWS variable, is left behind:
 /// the daemon resolves identities in each client's environment, never in its own.
@@ -91,7 +91,7 @@ pub fn start(client: &Client) -> Result<(), ClientError> {
         .deadline
         .map(|d| d.saturating_duration_since(Instant::now()))
         .unwrap_or(Duration::from_secs(10));
-    let _lock = lock(client.dir(), wait)?;
+    let _lock = lock(crate::client::dir(client), wait)?;
     // Whoever held the lock before us may have started it already.
     if client.connect().is_ok() {
         return Ok(());

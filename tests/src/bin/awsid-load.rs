@@ -9,13 +9,13 @@
 //!     whole environment, as the client does); prints how many got an identity.
 
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use awsid_proto::client::{ask_with_env, unexpected, Client, Connection};
 use awsid_proto::envvars::is_fingerprint_var;
-use awsid_proto::msg::{Env, Reply, Request, Response, WhoamiRequest};
-use awsid_proto::{codec, frame};
+use awsid_proto::msg::{Answer, Env, Reply, Request, WhoamiRequest};
 
 fn env(full: bool, key: Option<&str>) -> Env {
     let mut env: Env = std::env::vars_os()
@@ -29,10 +29,10 @@ fn env(full: bool, key: Option<&str>) -> Env {
     env
 }
 
-fn whoami(env: Env, full: bool) -> Request {
+fn whoami(env: Env) -> Request {
     Request::Whoami(WhoamiRequest {
         env,
-        full_env: full,
+        full_env: false,
         cwd: None,
         profile: None,
         output: None,
@@ -42,15 +42,31 @@ fn whoami(env: Env, full: bool) -> Request {
     })
 }
 
-fn ask(stream: &mut UnixStream, req: &[u8]) -> std::io::Result<Reply> {
-    frame::write_frame(stream, req)?;
-    let resp: Response = codec::decode(&frame::read_frame(stream)?)
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(resp.body)
+fn client(socket: &str) -> Client {
+    let mut c = Client::new(PathBuf::from(socket));
+    c.read_timeout = Duration::from_secs(90);
+    c
+}
+
+/// One request on an open connection, and the miss protocol's second one when needed.
+fn ask(conn: &mut Connection, req: Request, key: Option<&str>) -> Option<Reply> {
+    ask_with_env(
+        req,
+        || env(true, key),
+        |r| match conn.exchange(r)? {
+            Answer::Ours(resp) => Ok(resp.body),
+            Answer::OtherVersion(v) => Err(unexpected(Reply::Error(format!("awsidd {v}")))),
+        },
+    )
+    .ok()
+}
+
+fn identified(reply: Option<Reply>) -> bool {
+    matches!(reply, Some(Reply::Whoami(w)) if w.identity.is_some())
 }
 
 fn warm(socket: &str, clients: usize, seconds: f64) {
-    let req = codec::encode(&whoami(env(false, None), false));
+    let req = whoami(env(false, None));
     let done = AtomicU64::new(0);
     let errors = AtomicU64::new(0);
     let until = Instant::now() + Duration::from_secs_f64(seconds);
@@ -58,19 +74,16 @@ fn warm(socket: &str, clients: usize, seconds: f64) {
     std::thread::scope(|s| {
         for _ in 0..clients {
             s.spawn(|| {
-                let Ok(mut c) = UnixStream::connect(socket) else {
+                let Ok(mut c) = client(socket).connect() else {
                     errors.fetch_add(1, Ordering::Relaxed);
                     return;
                 };
                 while Instant::now() < until {
-                    match ask(&mut c, &req) {
-                        Ok(Reply::Whoami(w)) if w.exit_code == 0 => {
-                            done.fetch_add(1, Ordering::Relaxed);
-                        }
-                        _ => {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                            return;
-                        }
+                    if identified(ask(&mut c, req.clone(), None)) {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        return;
                     }
                 }
             });
@@ -96,16 +109,11 @@ fn fingerprints(socket: &str, count: usize, concurrency: usize) {
                     return;
                 }
                 let key = format!("AKIALOAD{i:012}");
-                let Ok(mut c) = UnixStream::connect(socket) else {
+                let Ok(mut c) = client(socket).connect() else {
                     continue;
                 };
-                let first = codec::encode(&whoami(env(false, Some(&key)), false));
-                let mut reply = ask(&mut c, &first);
-                if matches!(reply, Ok(Reply::NeedEnv)) {
-                    let full = codec::encode(&whoami(env(true, Some(&key)), true));
-                    reply = ask(&mut c, &full);
-                }
-                if matches!(reply, Ok(Reply::Whoami(w)) if w.exit_code == 0) {
+                let req = whoami(env(false, Some(&key)));
+                if identified(ask(&mut c, req, Some(&key))) {
                     ok.fetch_add(1, Ordering::Relaxed);
                 }
             });

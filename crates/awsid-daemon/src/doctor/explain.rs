@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 use awsid_aws::chain::{Named, Plan, Role, RoleSource, Source};
 use awsid_aws::errors::CliError;
 use awsid_aws::select::{NamedBy, Vars};
@@ -35,55 +37,153 @@ const TOOLS: &[(&str, &str)] = &[
     ("AWS_SSO_PROFILE", "aws-sso-cli"),
 ];
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProfileChoice {
     pub name: String,
     /// `--profile`, `AWS_DEFAULT_PROFILE`, `AWS_PROFILE`, or `default` (nothing set).
     pub from: String,
 }
 
+/// Where the credentials come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceKind {
+    Environment,
+    Profile,
+    WebIdentity,
+    Container,
+    InstanceMetadata,
+    /// The legacy EC2 credential file or boto2 config file.
+    LegacyFile,
+    /// No credentials.
+    #[default]
+    None,
+    ProfileNotFound,
+    /// The AWS CLI stops with another error.
+    Invalid,
+}
+
+impl SourceKind {
+    /// The name both reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::Environment => "environment",
+            SourceKind::Profile => "profile",
+            SourceKind::WebIdentity => "web-identity",
+            SourceKind::Container => "container",
+            SourceKind::InstanceMetadata => "instance-metadata",
+            SourceKind::LegacyFile => "legacy-file",
+            SourceKind::None => "none",
+            SourceKind::ProfileNotFound => "profile-not-found",
+            SourceKind::Invalid => "invalid",
+        }
+    }
+}
+
+/// What one step of a profile's chain does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HopKind {
+    AssumeRole,
+    StaticKeys,
+    Sso,
+    Login,
+    CredentialProcess,
+    WebIdentity,
+    CredentialSource,
+}
+
+impl HopKind {
+    /// The kind in words, for the one-line summary.
+    pub fn describe(self) -> &'static str {
+        match self {
+            HopKind::AssumeRole => "assumes a role",
+            HopKind::StaticKeys => "static keys",
+            HopKind::Sso => "IAM Identity Center (SSO)",
+            HopKind::Login => "console login session",
+            HopKind::CredentialProcess => "credential_process",
+            HopKind::WebIdentity => "web identity token",
+            HopKind::CredentialSource => "credential_source",
+        }
+    }
+
+    /// The name both reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            HopKind::AssumeRole => "assume-role",
+            HopKind::StaticKeys => "static-keys",
+            HopKind::Sso => "sso",
+            HopKind::Login => "login",
+            HopKind::CredentialProcess => "credential-process",
+            HopKind::WebIdentity => "web-identity",
+            HopKind::CredentialSource => "credential-source",
+        }
+    }
+}
+
+super::report::serialize_by_name!(SourceKind, HopKind);
+
 /// One step of a profile's chain.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hop {
     pub profile: String,
-    /// `assume-role`, `static-keys`, `sso`, `login`, `credential-process`, `web-identity`,
-    /// `credential-source`.
-    pub kind: &'static str,
+    pub kind: HopKind,
     pub detail: String,
     /// Where the profile is defined.
+    #[serde(serialize_with = "super::report::paths")]
     pub defined_in: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sso {
     pub profile: String,
     pub session: Option<String>,
     pub start_url: Option<String>,
     pub account: Option<String>,
     pub role: Option<String>,
+    #[serde(serialize_with = "super::report::opt_path")]
     pub token_file: Option<PathBuf>,
+    #[serde(flatten)]
     pub token: TokenState,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "token", rename_all = "lowercase")]
 pub enum TokenState {
     /// No start URL or session to find the token by.
     Unknown,
     Missing,
-    Unreadable(String),
+    Unreadable {
+        reason: String,
+    },
     /// `refreshable`: an sso-session token with a refresh token, which the SDK renews itself.
+    #[serde(rename = "present")]
     Expires {
+        #[serde(rename = "expires_at")]
         at: String,
+        #[serde(skip)]
         unix: Option<i64>,
+        /// Whether `at` has passed (None: `at` cannot be read as a time).
+        expired: Option<bool>,
         refreshable: bool,
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+/// A variable (name and value, or a description of a value that is not shown).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Variable {
+    pub name: String,
+    pub value: String,
+}
+
+/// The region, and which setting gave it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Region {
+    pub name: String,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Explanation {
-    /// `environment`, `profile`, `web-identity`, `container`, `instance-metadata`, `none`,
-    /// `profile-not-found`, `invalid`.
-    pub source: &'static str,
+    pub source: SourceKind,
     /// What wins, in one line.
     pub summary: String,
     pub profile: Option<ProfileChoice>,
@@ -91,13 +191,18 @@ pub struct Explanation {
     pub why: Vec<String>,
     pub chain: Vec<Hop>,
     /// Credential variables that are set (names, with a non-secret description).
-    pub env_credentials: Vec<(String, String)>,
+    #[serde(rename = "environment_variables")]
+    pub env_credentials: Vec<Variable>,
     /// Expiry variables that are set (name, value).
-    pub expiry_vars: Vec<(String, String)>,
+    #[serde(rename = "expiry_variables")]
+    pub expiry_vars: Vec<Variable>,
     /// The credential tool that exported them, if one can be told.
+    #[serde(rename = "exported_by")]
     pub tool: Option<String>,
-    pub region: Option<(String, String)>,
+    pub region: Option<Region>,
     pub sso: Option<Sso>,
+    /// Reported under the report's own problems.
+    #[serde(skip)]
     pub problems: Vec<String>,
     /// Every profile in the files (names only), for "profile not found".
     pub known_profiles: Vec<String>,
@@ -123,12 +228,18 @@ pub fn explain(plan: &Plan, vars: &Vars, now: i64) -> Explanation {
             } else {
                 "set (value not shown)".to_string()
             };
-            ex.env_credentials.push((name.to_string(), desc));
+            ex.env_credentials.push(Variable {
+                name: name.to_string(),
+                value: desc,
+            });
         }
     }
     for name in EXPIRY_VARS {
         if let Some(v) = var(name) {
-            ex.expiry_vars.push((name.to_string(), v.to_string()));
+            ex.expiry_vars.push(Variable {
+                name: name.to_string(),
+                value: v.to_string(),
+            });
         }
     }
     ex.tool = TOOLS.iter().find_map(|(v, tool)| {
@@ -151,10 +262,10 @@ pub fn explain(plan: &Plan, vars: &Vars, now: i64) -> Explanation {
             ex.why.push(text);
         }
     }
-    ex.region = plan
-        .region
-        .as_ref()
-        .map(|(r, from)| (r.clone(), from.describe().to_string()));
+    ex.region = plan.region.as_ref().map(|(r, from)| Region {
+        name: r.clone(),
+        from: from.describe().to_string(),
+    });
     if plan.profile.explicit()
         && (var("AWS_ACCESS_KEY_ID").is_some() || var("AWS_ROLE_ARN").is_some())
     {
@@ -173,7 +284,7 @@ pub fn explain(plan: &Plan, vars: &Vars, now: i64) -> Explanation {
     };
     match source {
         Source::Env(keys) => {
-            ex.source = "environment";
+            ex.source = SourceKind::Environment;
             let token = keys
                 .token_var
                 .map(|t| format!(" and {t}"))
@@ -203,7 +314,7 @@ pub fn explain(plan: &Plan, vars: &Vars, now: i64) -> Explanation {
             from_env: true,
             ..
         } => {
-            ex.source = "web-identity";
+            ex.source = SourceKind::WebIdentity;
             ex.summary = format!(
                 "web identity: role {role_arn} with the token in {}",
                 token_file.display()
@@ -215,7 +326,7 @@ pub fn explain(plan: &Plan, vars: &Vars, now: i64) -> Explanation {
             );
         }
         Source::Container => {
-            ex.source = "container";
+            ex.source = SourceKind::Container;
             ex.summary = "the container credentials endpoint".into();
             ex.why.push(
                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI is set: credentials come \
@@ -224,7 +335,7 @@ pub fn explain(plan: &Plan, vars: &Vars, now: i64) -> Explanation {
             );
         }
         Source::InstanceMetadata => {
-            ex.source = "instance-metadata";
+            ex.source = SourceKind::InstanceMetadata;
             ex.summary = "the EC2 instance metadata service (the last resort of the chain)".into();
             ex.why.push(
                 "nothing else provides credentials: the CLI asks the EC2 instance metadata \
@@ -234,17 +345,17 @@ pub fn explain(plan: &Plan, vars: &Vars, now: i64) -> Explanation {
             );
         }
         Source::Ec2CredentialFile(f) | Source::BotoConfig(f) => {
-            ex.source = "legacy-file";
+            ex.source = SourceKind::LegacyFile;
             ex.summary = format!("keys in the legacy file {}", f.display());
         }
         profile_source => {
-            ex.source = "profile";
+            ex.source = SourceKind::Profile;
             ex.why.push(match plan.profile.named_by {
                 None => "no profile variable is set: the [default] profile is used".to_string(),
                 Some(by) => format!("{} selects profile {name}", by.describe()),
             });
             hops(profile_source, plan, now, &mut ex);
-            let top = ex.chain.first().map(|h| h.kind).unwrap_or("profile");
+            let top = ex.chain.first().map_or("profile", |h| h.kind.describe());
             ex.summary = format!(
                 "profile {name} (from {}): {}",
                 if from == "default" {
@@ -252,7 +363,7 @@ pub fn explain(plan: &Plan, vars: &Vars, now: i64) -> Explanation {
                 } else {
                     from
                 },
-                describe_kind(top)
+                top
             );
         }
     }
@@ -270,7 +381,7 @@ fn explain_error(e: &CliError, plan: &Plan, ex: &mut Explanation) {
     let name = &plan.profile.name;
     match e {
         CliError::ProfileNotFound { profile } => {
-            ex.source = "profile-not-found";
+            ex.source = SourceKind::ProfileNotFound;
             let from = plan.profile.named_by.map_or("default", NamedBy::describe);
             ex.summary = format!("profile {profile:?} (from {from}) does not exist");
             ex.why.push(format!(
@@ -284,7 +395,7 @@ fn explain_error(e: &CliError, plan: &Plan, ex: &mut Explanation) {
             ex.problems.push(problem);
         }
         CliError::NoCredentials => {
-            ex.source = "none";
+            ex.source = SourceKind::None;
             ex.summary = "no credentials".into();
             ex.why.push(
                 "AWS_EC2_METADATA_DISABLED=true: the instance metadata service is not asked".into(),
@@ -296,7 +407,7 @@ fn explain_error(e: &CliError, plan: &Plan, ex: &mut Explanation) {
             );
         }
         CliError::NeedsMfa { profile, .. } => {
-            ex.source = "invalid";
+            ex.source = SourceKind::Invalid;
             ex.summary = format!("profile {name} needs an MFA code");
             ex.problems.push(format!(
                 "profile {profile} needs an MFA code (mfa_serial): run `aws sts \
@@ -305,7 +416,7 @@ fn explain_error(e: &CliError, plan: &Plan, ex: &mut Explanation) {
             ));
         }
         other => {
-            ex.source = "invalid";
+            ex.source = SourceKind::Invalid;
             ex.summary = format!("the AWS CLI stops with an error for profile {name}");
             ex.problems.push(other.to_string());
         }
@@ -350,7 +461,7 @@ fn defined_in(plan: &Plan, profile: &str) -> Vec<PathBuf> {
 
 /// The hops of a profile's source, outermost first.
 fn hops(source: &Source, plan: &Plan, now: i64, ex: &mut Explanation) {
-    let hop = |profile: &str, kind: &'static str, detail: String| Hop {
+    let hop = |profile: &str, kind: HopKind, detail: String| Hop {
         profile: profile.to_string(),
         kind,
         detail,
@@ -370,11 +481,11 @@ fn hops(source: &Source, plan: &Plan, now: i64, ex: &mut Explanation) {
             }
             match source {
                 RoleSource::Profile(inner) => {
-                    ex.chain.push(hop(profile, "assume-role", detail));
+                    ex.chain.push(hop(profile, HopKind::AssumeRole, detail));
                     hops(inner, plan, now, ex);
                 }
                 RoleSource::Named(named, _) => {
-                    ex.chain.push(hop(profile, "assume-role", detail));
+                    ex.chain.push(hop(profile, HopKind::AssumeRole, detail));
                     let which = match named {
                         Named::Environment => "Environment",
                         Named::EcsContainer => "EcsContainer",
@@ -382,7 +493,7 @@ fn hops(source: &Source, plan: &Plan, now: i64, ex: &mut Explanation) {
                     };
                     ex.chain.push(hop(
                         profile,
-                        "credential-source",
+                        HopKind::CredentialSource,
                         format!("credential_source {which}"),
                     ));
                 }
@@ -398,7 +509,7 @@ fn hops(source: &Source, plan: &Plan, now: i64, ex: &mut Explanation) {
             };
             ex.chain.push(hop(
                 profile,
-                "static-keys",
+                HopKind::StaticKeys,
                 format!("aws_access_key_id {kind}{token} from {}", file.display()),
             ));
         }
@@ -410,7 +521,7 @@ fn hops(source: &Source, plan: &Plan, now: i64, ex: &mut Explanation) {
         } => {
             ex.chain.push(hop(
                 profile.as_deref().unwrap_or_default(),
-                "web-identity",
+                HopKind::WebIdentity,
                 format!(
                     "role_arn {role_arn} with the token in {}",
                     token_file.display()
@@ -430,16 +541,17 @@ fn hops(source: &Source, plan: &Plan, now: i64, ex: &mut Explanation) {
             if let Some(s) = session {
                 detail.push_str(&format!(", sso-session {s}"));
             }
-            let token = token_state(token_file.as_deref(), session.is_some());
+            let token = token_state(token_file.as_deref(), session.is_some(), now);
             match &token {
                 TokenState::Missing => ex.problems.push(format!(
                     "no SSO token for profile {profile}: run `aws sso login --profile {profile}`"
                 )),
                 TokenState::Expires {
-                    unix: Some(t),
+                    expired: Some(true),
                     at,
                     refreshable,
-                } if *t <= now => {
+                    ..
+                } => {
                     if *refreshable {
                         ex.why.push(format!(
                             "the SSO access token expired at {at}; it is renewed with the \
@@ -452,12 +564,12 @@ fn hops(source: &Source, plan: &Plan, now: i64, ex: &mut Explanation) {
                         ))
                     }
                 }
-                TokenState::Unreadable(e) => ex
+                TokenState::Unreadable { reason: e } => ex
                     .problems
                     .push(format!("the SSO token cache file cannot be read: {e}")),
                 _ => {}
             }
-            ex.chain.push(hop(profile, "sso", detail));
+            ex.chain.push(hop(profile, HopKind::Sso, detail));
             ex.sso = Some(Sso {
                 profile: profile.clone(),
                 session: session.clone(),
@@ -471,8 +583,11 @@ fn hops(source: &Source, plan: &Plan, now: i64, ex: &mut Explanation) {
         Source::Login {
             profile, session, ..
         } => {
-            ex.chain
-                .push(hop(profile, "login", format!("login_session {session}")));
+            ex.chain.push(hop(
+                profile,
+                HopKind::Login,
+                format!("login_session {session}"),
+            ));
             ex.problems.push(format!(
                 "profile {profile} uses a console login session, which awsid cannot use yet"
             ));
@@ -480,29 +595,30 @@ fn hops(source: &Source, plan: &Plan, now: i64, ex: &mut Explanation) {
         Source::Process { profile, command } => {
             ex.chain.push(hop(
                 profile,
-                "credential-process",
+                HopKind::CredentialProcess,
                 format!("credential_process {}", program_of(command)),
             ));
         }
         Source::Env(_) => ex.chain.push(hop(
             "",
-            "credential-source",
+            HopKind::CredentialSource,
             "the environment's keys".into(),
         )),
         Source::Container => ex.chain.push(hop(
             "",
-            "credential-source",
+            HopKind::CredentialSource,
             "the container endpoint".into(),
         )),
         Source::InstanceMetadata => ex.chain.push(hop(
             "",
-            "credential-source",
+            HopKind::CredentialSource,
             "the instance metadata service".into(),
         )),
-        Source::Ec2CredentialFile(f) | Source::BotoConfig(f) => {
-            ex.chain
-                .push(hop("", "static-keys", format!("keys in {}", f.display())))
-        }
+        Source::Ec2CredentialFile(f) | Source::BotoConfig(f) => ex.chain.push(hop(
+            "",
+            HopKind::StaticKeys,
+            format!("keys in {}", f.display()),
+        )),
     }
 }
 
@@ -524,39 +640,36 @@ fn program_of(command: &str) -> String {
 
 /// What the SSO token cache file says: only `expiresAt` is read, and whether a refresh
 /// token is there; the tokens themselves are never looked at.
-fn token_state(file: Option<&Path>, session: bool) -> TokenState {
+fn token_state(file: Option<&Path>, session: bool, now: i64) -> TokenState {
     let Some(f) = file else {
         return TokenState::Unknown;
     };
     match std::fs::read(f) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => TokenState::Missing,
-        Err(e) => TokenState::Unreadable(e.to_string()),
+        Err(e) => TokenState::Unreadable {
+            reason: e.to_string(),
+        },
         Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
             Ok(v) => match v.get("expiresAt").and_then(|e| e.as_str()) {
-                Some(at) => TokenState::Expires {
-                    at: at.to_string(),
-                    unix: awsid_aws::expiry::parse_with_offset(at),
-                    refreshable: session
-                        && v.get("refreshToken")
-                            .and_then(|t| t.as_str())
-                            .is_some_and(|t| !t.is_empty()),
+                Some(at) => {
+                    let unix = awsid_aws::expiry::parse_with_offset(at);
+                    TokenState::Expires {
+                        at: at.to_string(),
+                        unix,
+                        expired: unix.map(|u| u <= now),
+                        refreshable: session
+                            && v.get("refreshToken")
+                                .and_then(|t| t.as_str())
+                                .is_some_and(|t| !t.is_empty()),
+                    }
+                }
+                None => TokenState::Unreadable {
+                    reason: "no expiresAt in the token file".into(),
                 },
-                None => TokenState::Unreadable("no expiresAt in the token file".into()),
             },
-            Err(_) => TokenState::Unreadable("not JSON".into()),
+            Err(_) => TokenState::Unreadable {
+                reason: "not JSON".into(),
+            },
         },
-    }
-}
-
-fn describe_kind(kind: &str) -> &'static str {
-    match kind {
-        "assume-role" => "assumes a role",
-        "static-keys" => "static keys",
-        "sso" => "IAM Identity Center (SSO)",
-        "login" => "console login session",
-        "credential-process" => "credential_process",
-        "web-identity" => "web identity token",
-        "credential-source" => "credential_source",
-        _ => "profile",
     }
 }

@@ -1,25 +1,92 @@
-//! The doctor's report as text for people and as JSON for scripts. Both show the same facts;
-//! neither ever holds a secret value (the explanation keeps none).
+//! The doctor's report as text for people, and as JSON (the report's types, serialized) for
+//! scripts. Neither ever holds a secret value (the explanation keeps none). The text report
+//! keeps every line under [`WIDTH`] columns and prints each error once.
 
 use std::fmt::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use awsid_proto::msg::Status;
+use serde::{Serialize, Serializer};
 
 use super::explain::TokenState;
-use super::{Report, Running};
+use super::{AnsweredBy, Hook, Report, Running};
 
-fn ms(d: Duration) -> f64 {
+/// The widest a line of the text report may be (columns).
+pub const WIDTH: usize = 99;
+/// The width of the labels.
+const W: usize = 12;
+
+/// Implements `Serialize` as `name()` for enums whose names the text report prints too.
+macro_rules! serialize_by_name {
+    ($($t:ty),*) => {$(
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+    )*};
+}
+pub(crate) use serialize_by_name;
+
+fn ms_value(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e5).round() / 100.0
 }
 
-fn step_ms(r: &Report, name: &str) -> String {
-    r.steps
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, d)| format!("  ({:.1} ms)", ms(*d)))
-        .unwrap_or_default()
+pub fn ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(ms_value(*d))
+}
+
+pub fn path<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.display().to_string())
+}
+
+pub fn opt_path<S: Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => path(p, s),
+        None => s.serialize_none(),
+    }
+}
+
+pub fn paths<S: Serializer>(p: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(p.iter().map(|p| p.display().to_string()))
+}
+
+pub fn octal<S: Serializer>(mode: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+    match mode {
+        Some(m) => s.serialize_str(&format!("{m:04o}")),
+        None => s.serialize_none(),
+    }
+}
+
+pub fn settings<S: Serializer>(v: &[(&'static str, String)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(v.iter().map(|(k, v)| (k, v)))
+}
+
+/// The daemon's status as the JSON report shows it (the fields are checked against
+/// `awsid_proto::msg::Status` by the compiler). Recent errors are left out: they can be
+/// other shells', and the report is about this one (`awsid daemon status` lists them).
+#[derive(Serialize)]
+#[serde(remote = "Status")]
+pub struct StatusDef {
+    pub pid: u32,
+    pub version: String,
+    pub exe: String,
+    pub uptime_secs: u64,
+    pub cached: u64,
+    pub in_flight: u64,
+    pub hits: u64,
+    pub misses: u64,
+    pub lookups: u64,
+    pub errors: u64,
+    pub config_path: String,
+    pub config_error: Option<String>,
+}
+
+pub fn json(r: &Report) -> String {
+    let mut text = serde_json::to_string_pretty(r).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn mode_text(mode: Option<u32>, owner: Option<u32>) -> String {
@@ -48,12 +115,13 @@ fn token_text(t: &TokenState, now: i64) -> String {
     match t {
         TokenState::Unknown => "unknown (no sso_start_url or sso_session)".into(),
         TokenState::Missing => "missing: run `aws sso login`".into(),
-        TokenState::Unreadable(e) => format!("unreadable ({e})"),
+        TokenState::Unreadable { reason } => format!("unreadable ({reason})"),
         TokenState::Expires {
             at,
             unix: Some(u),
+            expired: Some(true),
             refreshable,
-        } if *u <= now => format!(
+        } => format!(
             "EXPIRED at {at} ({}){}",
             duration_words(u - now),
             if *refreshable {
@@ -65,196 +133,327 @@ fn token_text(t: &TokenState, now: i64) -> String {
         TokenState::Expires {
             at, unix: Some(u), ..
         } => format!("valid until {at} ({})", duration_words(u - now)),
-        TokenState::Expires { at, unix: None, .. } => format!("expires at {at}"),
+        TokenState::Expires { at, .. } => format!("expires at {at}"),
     }
 }
 
-const W: usize = 12;
+/// Writes `text` after `first`, wrapped at spaces to [`WIDTH`] columns, its further lines
+/// (and the lines of a multi-line text) after `indent` spaces. A word too long for a line is
+/// cut.
+fn wrap(out: &mut String, first: &str, indent: usize, text: &str) {
+    let pad = " ".repeat(indent);
+    let mut line = first.to_string();
+    let mut fresh = true;
+    let flush = |out: &mut String, line: &mut String| {
+        out.push_str(line.trim_end());
+        out.push('\n');
+        *line = pad.clone();
+    };
+    for (i, paragraph) in text.split('\n').enumerate() {
+        if i > 0 {
+            flush(out, &mut line);
+            fresh = true;
+        }
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let used = line.chars().count();
+            let len = word.chars().count();
+            if !fresh && used + 1 + len > WIDTH {
+                flush(out, &mut line);
+                fresh = true;
+            }
+            if !fresh {
+                line.push(' ');
+            }
+            let mut rest: Vec<char> = word.chars().collect();
+            while line.chars().count() + rest.len() > WIDTH {
+                let room = WIDTH.saturating_sub(line.chars().count()).max(1);
+                line.extend(rest.drain(..room.min(rest.len())));
+                flush(out, &mut line);
+            }
+            line.extend(rest);
+            fresh = false;
+        }
+    }
+    flush(out, &mut line);
+}
 
 fn line(out: &mut String, label: &str, value: impl std::fmt::Display) {
-    let _ = writeln!(out, "  {label:<W$} {value}");
+    wrap(out, &format!("  {label:<W$} "), W + 3, &value.to_string());
 }
 
 fn more(out: &mut String, value: impl std::fmt::Display) {
-    let _ = writeln!(out, "  {:<W$} {value}", "");
+    line(out, "", value);
+}
+
+/// Lines under one label: the first after the label, the others below it.
+fn lines(out: &mut String, label: &str, values: impl IntoIterator<Item = String>) {
+    for (i, v) in values.into_iter().enumerate() {
+        line(out, if i == 0 { label } else { "" }, v);
+    }
+}
+
+fn heading(out: &mut String, r: &Report, title: &str, step: &str) {
+    let took = r
+        .steps
+        .iter()
+        .find(|s| s.step == step)
+        .map(|s| format!("  ({:.1} ms)", ms_value(s.ms)))
+        .unwrap_or_default();
+    let _ = writeln!(out, "{title}{took}");
 }
 
 pub fn human(r: &Report) -> String {
     let mut out = String::new();
-    let c = &r.credentials;
-    let _ = writeln!(
-        out,
-        "awsid doctor: awsid {} ({}), awsidd {} ({})\n",
-        r.client_version.as_deref().unwrap_or("?"),
-        r.client_exe.as_deref().unwrap_or("?"),
-        awsid_proto::VERSION,
-        r.daemon_exe.as_deref().unwrap_or("?"),
+    let _ = writeln!(out, "awsid doctor");
+    line(
+        &mut out,
+        "awsid",
+        format!(
+            "{} ({})",
+            r.client_version.as_deref().unwrap_or("?"),
+            r.client_exe.as_deref().unwrap_or("?")
+        ),
     );
+    line(
+        &mut out,
+        "awsidd",
+        format!(
+            "{} ({})",
+            r.awsidd_version,
+            r.daemon_exe.as_deref().unwrap_or("?")
+        ),
+    );
+    out.push('\n');
 
-    let _ = writeln!(out, "Credentials{}", step_ms(r, "credentials"));
-    line(&mut out, "source", format!("{} [{}]", c.summary, c.source));
-    for (i, hop) in c.chain.iter().enumerate() {
-        let files: Vec<String> = hop
-            .defined_in
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        let text = format!(
-            "{}{}: {}, {}{}",
-            if i > 0 { "└ " } else { "" },
-            hop.profile,
-            hop.kind,
-            hop.detail,
-            if files.is_empty() {
-                String::new()
-            } else {
-                format!("  [{}]", files.join(", "))
-            }
-        );
-        if i == 0 {
-            line(&mut out, "chain", text);
-        } else {
-            more(&mut out, text);
+    setup(&mut out, r);
+    credentials(&mut out, r);
+    identity(&mut out, r);
+    fingerprint(&mut out, r);
+    config(&mut out, r);
+    daemon(&mut out, r);
+
+    let steps: Vec<String> = r
+        .steps
+        .iter()
+        .map(|s| format!("{} {:.1} ms", s.step, ms_value(s.ms)))
+        .collect();
+    wrap(&mut out, "Timings: ", 2, &steps.join(", "));
+    out.push('\n');
+
+    if r.problems.is_empty() {
+        out.push_str("No problems found.\n");
+    } else {
+        out.push_str("Problems:\n");
+        for p in &r.problems {
+            let text = match &p.short {
+                Some((section, short)) => format!("{short} (see {section} above)"),
+                None => p.text.clone(),
+            };
+            wrap(&mut out, "  - ", 4, &text);
         }
     }
-    for (i, w) in c.why.iter().enumerate() {
-        if i == 0 {
-            line(&mut out, "why", format!("- {w}"));
-        } else {
-            more(&mut out, format!("- {w}"));
-        }
-    }
+    out
+}
+
+fn setup(out: &mut String, r: &Report) {
+    let s = &r.setup;
+    let _ = writeln!(out, "Set-up");
+    let hook = match &s.hook {
+        Hook::Loaded { shell } => format!("loaded in this shell ({shell})"),
+        Hook::Inherited { shell, pid } => format!(
+            "not this shell's: {} was exported by process {pid} ({shell}), not by the shell \
+             that ran this (`awsid init --help` says how to load it)",
+            super::HOOK_VAR
+        ),
+        Hook::NotLoaded => "not loaded in this shell (`awsid init --help` says how)".into(),
+    };
+    line(out, "hook", hook);
+    let segment = match (&s.segment, &r.daemon.running, &r.identity) {
+        (Some(seg), _, _) if seg.is_empty() => "empty (no AWS credentials in this shell)".into(),
+        (Some(seg), _, _) => format!("{seg:?} (without colours)"),
+        (None, _, None) => "not asked (--offline)".into(),
+        (None, Running::Yes(_), _) => "awsidd did not answer in time".into(),
+        (None, _, _) => "not asked: awsidd is not running here (a prompt starts it)".into(),
+    };
+    line(out, "segment", segment);
+    let region = match &r.credentials.region {
+        Some(reg) => format!("region {}, from {}", reg.name, reg.from),
+        None => "no region set: the global endpoint".into(),
+    };
+    line(out, "sts", format!("{} ({region})", s.sts_endpoint));
+    out.push('\n');
+}
+
+fn credentials(out: &mut String, r: &Report) {
+    let c = &r.credentials;
+    heading(out, r, "Credentials", "credentials");
+    line(
+        out,
+        "source",
+        format!("{} [{}]", c.summary, c.source.name()),
+    );
+    lines(
+        out,
+        "chain",
+        c.chain.iter().enumerate().map(|(i, hop)| {
+            let files: Vec<String> = hop
+                .defined_in
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            format!(
+                "{}{}: {}, {}{}",
+                if i > 0 { "└ " } else { "" },
+                hop.profile,
+                hop.kind.name(),
+                hop.detail,
+                if files.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", files.join(", "))
+                }
+            )
+        }),
+    );
+    lines(out, "why", c.why.iter().map(|w| format!("- {w}")));
     if !c.env_credentials.is_empty() {
         let vars: Vec<String> = c
             .env_credentials
             .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
+            .map(|v| format!("{}: {}", v.name, v.value))
             .collect();
-        line(&mut out, "env keys", vars.join("; "));
+        line(out, "env keys", vars.join("; "));
     }
     if let Some(t) = &c.tool {
-        line(&mut out, "exported by", t);
+        line(out, "exported by", t);
     }
-    for (k, v) in &c.expiry_vars {
-        line(&mut out, "expiry", format!("{k}={v}"));
+    for v in &c.expiry_vars {
+        line(out, "expiry", format!("{}={}", v.name, v.value));
     }
     if let Some(sso) = &c.sso {
         if let Some(url) = &sso.start_url {
-            line(&mut out, "sso", format!("start URL {url}"));
+            line(out, "sso", format!("start URL {url}"));
         }
         if let Some(f) = &sso.token_file {
             line(
-                &mut out,
+                out,
                 "sso token",
                 format!("{} ({})", token_text(&sso.token, r.now), f.display()),
             );
         }
     }
-    match &c.region {
-        Some((region, from)) => line(&mut out, "region", format!("{region} (from {from})")),
-        None => line(
-            &mut out,
-            "region",
-            "none set (awsid asks the global STS endpoint)",
-        ),
-    }
     out.push('\n');
+}
 
-    if let Some(id) = &r.identity {
-        let _ = writeln!(out, "Identity{}", step_ms(r, "identity"));
-        match &id.result {
-            Ok((account, arn, user_id)) => {
-                line(&mut out, "account", account);
-                line(&mut out, "arn", arn);
-                line(&mut out, "user id", user_id);
-            }
-            Err(e) => line(&mut out, "error", e),
+fn identity(out: &mut String, r: &Report) {
+    let Some(id) = &r.identity else {
+        return;
+    };
+    heading(out, r, "Identity", "identity");
+    match (&id.who, &id.error) {
+        (Some(who), _) => {
+            line(out, "account", &who.account);
+            line(out, "arn", &who.arn);
+            line(out, "user id", &who.user_id);
         }
-        line(
-            &mut out,
-            "answered",
-            match id.answered_by {
-                "cache" => "by awsidd, from its cache",
-                "sts-via-daemon" => "by awsidd, which asked STS",
-                "nobody" => {
-                    "by nobody: a profile it needs does not exist (the AWS CLI stops there too)"
-                }
-                _ => "by STS directly (awsidd is not running, not this build, or not trusted)",
-            },
-        );
-        out.push('\n');
+        (None, Some(_)) if id.explained => line(out, "error", "(see Problems below)"),
+        (None, Some(e)) => line(out, "error", e),
+        (None, None) => {}
     }
+    line(
+        out,
+        "answered",
+        match id.answered_by {
+            AnsweredBy::Cache => "by awsidd, from its cache",
+            AnsweredBy::DaemonLookup => "by awsidd, which looked it up for this request",
+            AnsweredBy::Nobody => "by nobody: the AWS CLI stops before any lookup too",
+            AnsweredBy::Direct => {
+                "by a lookup of this report's own (awsidd is not running, not this build, or \
+                 not trusted)"
+            }
+        },
+    );
+    out.push('\n');
+}
 
+fn fingerprint(out: &mut String, r: &Report) {
     let f = &r.fingerprint;
     let _ = writeln!(out, "Cache key (fingerprint inputs; names and paths only)");
-    line(&mut out, "variables", f.variables.join(" "));
-    for (i, (path, exists)) in f.files.iter().enumerate() {
-        let text = format!(
-            "{}{}",
-            path.display(),
-            if *exists { "" } else { " (missing)" }
-        );
-        if i == 0 {
-            line(&mut out, "files", text);
-        } else {
-            more(&mut out, text);
-        }
-    }
+    line(out, "variables", f.variables.join(" "));
+    lines(
+        out,
+        "files",
+        f.files.iter().map(|w| {
+            format!(
+                "{}{}",
+                w.path.display(),
+                if w.exists { "" } else { " (missing)" }
+            )
+        }),
+    );
     if let Some(p) = &f.profile_override {
-        line(&mut out, "--profile", p);
+        line(out, "--profile", p);
     }
     if f.includes_path {
         line(
-            &mut out,
+            out,
             "PATH",
             "included (the chain runs a program awsid cannot watch)",
         );
     }
     out.push('\n');
+}
 
+fn config(out: &mut String, r: &Report) {
     let cfg = &r.config;
-    let _ = writeln!(out, "Configuration{}", step_ms(r, "config"));
+    heading(out, r, "Configuration", "config");
     let file = match (&cfg.path, cfg.exists, &cfg.error) {
         (None, _, _) => "no path (neither XDG_CONFIG_HOME nor HOME is set): defaults".to_string(),
         (Some(p), false, _) => format!("{} (not present: defaults in force)", p.display()),
         (Some(p), true, None) => format!("{} (loaded)", p.display()),
-        (Some(p), true, Some(e)) => format!(
-            "{} is BROKEN: {e}\n  {:<W$} awsidd keeps its last good configuration (the defaults when it starts); below: the defaults",
-            p.display(),
-            ""
+        (Some(p), true, Some(_)) => format!(
+            "{} is BROKEN; awsidd keeps its last good configuration (the defaults when it \
+             starts); below: the defaults",
+            p.display()
         ),
     };
-    line(&mut out, "file", file);
+    line(out, "file", file);
+    if let Some(e) = &cfg.error {
+        line(out, "error", e);
+    }
     for (k, v) in &cfg.settings {
-        more(&mut out, format!("{k} = {v}"));
+        more(out, format!("{k} = {v}"));
     }
     out.push('\n');
+}
 
+fn daemon(out: &mut String, r: &Report) {
     let d = &r.daemon;
-    let _ = writeln!(out, "Daemon{}", step_ms(r, "daemon"));
+    heading(out, r, "Daemon", "daemon");
     match &d.running {
         Running::No => line(
-            &mut out,
+            out,
             "state",
             "not running (any awsid command starts it; or `awsid daemon start`)",
         ),
-        Running::OtherBuild(v) => line(
-            &mut out,
+        Running::OtherBuild { version } => line(
+            out,
             "state",
-            format!("another build is running: awsidd {v}"),
+            format!("another build is running: awsidd {version}"),
         ),
-        Running::Broken(e) => line(&mut out, "state", format!("unreachable: {e}")),
+        Running::Broken { error } => line(out, "state", format!("unreachable: {error}")),
         Running::Yes(s) => {
-            line(&mut out, "state", "running");
-            line(&mut out, "pid", s.pid);
-            line(&mut out, "version", &s.version);
+            line(out, "state", "running");
+            line(out, "pid", s.pid);
+            line(out, "version", &s.version);
+            line(out, "executable", &s.exe);
             line(
-                &mut out,
+                out,
                 "uptime",
                 duration_words(s.uptime_secs as i64).trim_start_matches("in "),
             );
             line(
-                &mut out,
+                out,
                 "cache",
                 format!(
                     "{} fingerprint{}, {} in flight",
@@ -264,32 +463,30 @@ pub fn human(r: &Report) -> String {
                 ),
             );
             line(
-                &mut out,
+                out,
                 "requests",
                 format!(
-                    "{} hits, {} misses, {} STS calls, {} errors",
-                    s.hits, s.misses, s.sts_calls, s.errors
+                    "{} hits, {} misses, {} lookups, {} errors (all shells)",
+                    s.hits, s.misses, s.lookups, s.errors
                 ),
             );
-            if let Some(e) = &s.config_error {
-                line(
-                    &mut out,
+            match (&s.config_error, &r.config.error) {
+                (Some(e), Some(ours)) if e == ours => line(
+                    out,
+                    "its config",
+                    "BROKEN (the error above), last good one in force",
+                ),
+                (Some(e), _) => line(
+                    out,
                     "its config",
                     format!("BROKEN, last good one in force: {e}"),
-                );
-            }
-            for (i, e) in s.recent_errors.iter().enumerate() {
-                let text = format!("{}: {}", duration_words(e.at_unix as i64 - r.now), e.what);
-                if i == 0 {
-                    line(&mut out, "errors", text);
-                } else {
-                    more(&mut out, text);
-                }
+                ),
+                (None, _) => {}
             }
         }
     }
     line(
-        &mut out,
+        out,
         "socket",
         format!(
             "{} ({})",
@@ -298,7 +495,7 @@ pub fn human(r: &Report) -> String {
         ),
     );
     line(
-        &mut out,
+        out,
         "runtime dir",
         format!(
             "{} ({}{})",
@@ -311,150 +508,36 @@ pub fn human(r: &Report) -> String {
             }
         ),
     );
-    line(&mut out, "log", d.log_file.display());
+    line(out, "log", d.log_file.display());
     out.push('\n');
+}
 
-    let steps: Vec<String> = r
-        .steps
-        .iter()
-        .map(|(n, d)| format!("{n} {:.1} ms", ms(*d)))
-        .collect();
-    let _ = writeln!(out, "Timings: {}\n", steps.join(", "));
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    if r.problems.is_empty() {
-        out.push_str("No problems found.\n");
-    } else {
-        out.push_str("Problems:\n");
-        for p in &r.problems {
-            let _ = writeln!(out, "  - {p}");
+    #[test]
+    fn wrapping_keeps_lines_narrow_and_indents_every_line() {
+        let mut out = String::new();
+        let long = "word ".repeat(60);
+        let text = format!(
+            "first line\nTOML parse error at line 1\n{long}\n{}",
+            "x".repeat(250)
+        );
+        line(&mut out, "error", &text);
+        for l in out.lines() {
+            assert!(l.chars().count() <= WIDTH, "{l:?}");
         }
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], format!("  {:<W$} first line", "error"));
+        assert_eq!(
+            lines[1],
+            format!("{}TOML parse error at line 1", " ".repeat(W + 3))
+        );
+        assert!(lines[2..].iter().all(|l| l.starts_with(&" ".repeat(W + 3))));
+        // Every character is kept.
+        let kept: String = out.split_whitespace().skip(1).collect();
+        let given: String = text.split_whitespace().collect();
+        assert_eq!(kept, given);
     }
-    out
-}
-
-fn path(p: &Path) -> Value {
-    Value::String(p.display().to_string())
-}
-
-pub fn json(r: &Report) -> String {
-    let c = &r.credentials;
-    let sso = c.sso.as_ref().map(|s| {
-        let (state, expires_at, expired, refreshable) = match &s.token {
-            TokenState::Unknown => ("unknown", None, None, None),
-            TokenState::Missing => ("missing", None, None, None),
-            TokenState::Unreadable(_) => ("unreadable", None, None, None),
-            TokenState::Expires {
-                at,
-                unix,
-                refreshable,
-            } => (
-                "present",
-                Some(at.clone()),
-                unix.map(|u| u <= r.now),
-                Some(*refreshable),
-            ),
-        };
-        json!({
-            "profile": s.profile,
-            "session": s.session,
-            "start_url": s.start_url,
-            "account": s.account,
-            "role": s.role,
-            "token_file": s.token_file.as_deref().map(path),
-            "token": state,
-            "expires_at": expires_at,
-            "expired": expired,
-            "refreshable": refreshable,
-        })
-    });
-    let credentials = json!({
-        "source": c.source,
-        "summary": c.summary,
-        "profile": c.profile.as_ref().map(|p| json!({"name": p.name, "from": p.from})),
-        "why": c.why,
-        "chain": c.chain.iter().map(|h| json!({
-            "profile": h.profile,
-            "kind": h.kind,
-            "detail": h.detail,
-            "defined_in": h.defined_in.iter().map(|p| path(p)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "environment_variables": c.env_credentials.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
-        "expiry_variables": c.expiry_vars.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
-        "exported_by": c.tool,
-        "region": c.region.as_ref().map(|(r, f)| json!({"name": r, "from": f})),
-        "sso": sso,
-        "known_profiles": c.known_profiles,
-    });
-    let identity = r.identity.as_ref().map(|id| match &id.result {
-        Ok((account, arn, user_id)) => json!({
-            "ok": true, "account": account, "arn": arn, "user_id": user_id,
-            "answered_by": id.answered_by, "ms": ms(id.took),
-        }),
-        Err(e) => {
-            json!({"ok": false, "error": e, "answered_by": id.answered_by, "ms": ms(id.took)})
-        }
-    });
-    let f = &r.fingerprint;
-    let d = &r.daemon;
-    let (state, status) = match &d.running {
-        Running::No => ("stopped", Value::Null),
-        Running::OtherBuild(v) => ("other-build", json!({"version": v})),
-        Running::Broken(e) => ("unreachable", json!({"error": e})),
-        Running::Yes(s) => (
-            "running",
-            json!({
-                "pid": s.pid,
-                "version": s.version,
-                "uptime_secs": s.uptime_secs,
-                "cached": s.cached,
-                "in_flight": s.in_flight,
-                "hits": s.hits,
-                "misses": s.misses,
-                "sts_calls": s.sts_calls,
-                "errors": s.errors,
-                "config_path": s.config_path,
-                "config_error": s.config_error,
-                "recent_errors": s.recent_errors.iter().map(|e| json!({"at_unix": e.at_unix, "what": e.what})).collect::<Vec<_>>(),
-            }),
-        ),
-    };
-    let octal = |m: Option<u32>| m.map(|m| format!("{m:04o}"));
-    let report = json!({
-        "awsid_version": r.client_version,
-        "awsid_path": r.client_exe,
-        "awsidd_version": awsid_proto::VERSION,
-        "awsidd_path": r.daemon_exe,
-        "credentials": credentials,
-        "identity": identity,
-        "fingerprint": {
-            "variables": f.variables,
-            "files": f.files.iter().map(|(p, e)| json!({"path": path(p), "exists": e})).collect::<Vec<_>>(),
-            "includes_path": f.includes_path,
-            "profile_override": f.profile_override,
-        },
-        "config": {
-            "path": r.config.path.as_deref().map(path),
-            "exists": r.config.exists,
-            "source": if r.config.exists && r.config.error.is_none() { "file" } else { "defaults" },
-            "error": r.config.error,
-            "settings": r.config.settings.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
-        },
-        "daemon": {
-            "state": state,
-            "status": status,
-            "socket": path(&d.socket),
-            "socket_mode": octal(d.socket_mode),
-            "socket_owner": d.socket_owner,
-            "runtime_dir": path(&d.runtime_dir),
-            "runtime_dir_mode": octal(d.dir_mode),
-            "runtime_dir_owner": d.dir_owner,
-            "runtime_dir_problem": d.dir_problem,
-            "log_file": path(&d.log_file),
-        },
-        "steps": r.steps.iter().map(|(n, d)| json!({"step": n, "ms": ms(*d)})).collect::<Vec<_>>(),
-        "problems": r.problems,
-    });
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
-    text
 }

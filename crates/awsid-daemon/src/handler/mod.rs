@@ -9,7 +9,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use awsid_proto::msg::{Env, Failure, Reply, Request, ResolveOutcome, Status};
+use crate::resolve::outcome::{Failure, ResolveOutcome};
+use awsid_proto::msg::{Answered, Env, Reply, Request, Status};
 
 use crate::cache::{JobInfo, Joined, Outcome, Waiter};
 use crate::fingerprint::Fingerprint;
@@ -29,11 +30,15 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 pub async fn handle(d: &Arc<Daemon>, req: &mut Request) -> Reply {
     match req {
         Request::Whoami(w) => match refused_file(&w.env, w.cwd.as_deref()) {
-            Some(message) => Reply::Whoami(crate::render::failure(&Failure {
-                kind: awsid_proto::msg::FailureKind::Credentials,
-                code: None,
-                message,
-            })),
+            Some(message) => whoami::answer(
+                crate::render::failure(&Failure {
+                    kind: awsid_proto::msg::FailureKind::Credentials,
+                    code: None,
+                    message,
+                }),
+                None,
+                Answered::BeforeLookup,
+            ),
             None => whoami::whoami(d, w).await,
         },
         Request::Prompt(p) => match refused_file(&p.env, p.cwd.as_deref()) {
@@ -74,14 +79,18 @@ fn failed_prompt(d: &Daemon, shell: awsid_proto::msg::Shell) -> Reply {
 /// depend on files, served as usual).
 pub fn other_namespace(d: &Daemon, req: &Request) -> Option<Reply> {
     match req {
-        Request::Whoami(_) => Some(Reply::Whoami(crate::render::failure(&Failure {
-            kind: awsid_proto::msg::FailureKind::Other,
-            code: None,
-            message: "awsid: this shell is in another mount namespace than awsidd, which cannot \
-                      see its files; run a daemon inside it (set AWSID_RUNTIME_DIR to a directory \
-                      of its own)"
-                .into(),
-        }))),
+        Request::Whoami(_) => Some(whoami::answer(
+            crate::render::failure(&Failure {
+                kind: awsid_proto::msg::FailureKind::Other,
+                code: None,
+                message: "awsid: this shell is in another mount namespace than awsidd, which \
+                          cannot see its files; run a daemon inside it (set AWSID_RUNTIME_DIR to \
+                          a directory of its own)"
+                    .into(),
+            }),
+            None,
+            Answered::BeforeLookup,
+        )),
         Request::Prompt(p) => Some(failed_prompt(d, p.shell)),
         _ => None,
     }
@@ -108,13 +117,17 @@ fn status(d: &Daemon) -> Status {
     Status {
         pid: std::process::id(),
         version: awsid_proto::VERSION.to_string(),
+        exe: std::fs::read_link("/proc/self/exe")
+            .or_else(|_| std::env::current_exe())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
         uptime_secs: d.started.elapsed().as_secs(),
         socket: d.socket.display().to_string(),
         cached: d.cache.len() as u64,
         in_flight: d.cache.in_flight() as u64,
         hits: d.stats.hits.load(Relaxed),
         misses: d.stats.misses.load(Relaxed),
-        sts_calls: d.stats.sts_calls.load(Relaxed),
+        lookups: d.stats.lookups.load(Relaxed),
         errors: d.stats.errors.load(Relaxed),
         config_path: d
             .config
@@ -195,7 +208,7 @@ fn resolution_with(
                         job,
                         || flight.waiters() > 0,
                         || {
-                            Stats::bump(&d.stats.sts_calls);
+                            Stats::bump(&d.stats.lookups);
                             flight.info().set_running();
                         },
                     )
@@ -287,7 +300,8 @@ fn ttl(outcome: &ResolveOutcome, opaque: bool, refresh: Duration, now: SystemTim
 #[cfg(test)]
 mod tests {
     use super::*;
-    use awsid_proto::msg::{FailureKind, Identity};
+    use crate::resolve::outcome::Identity;
+    use awsid_proto::msg::FailureKind;
 
     fn id(expires_unix: Option<i64>) -> ResolveOutcome {
         ResolveOutcome::Identity(Identity {
@@ -295,7 +309,7 @@ mod tests {
             arn: "a".into(),
             user_id: "u".into(),
             expires_unix,
-            alias: awsid_proto::msg::AliasLookup::NotAsked,
+            alias: crate::resolve::outcome::AliasLookup::NotAsked,
         })
     }
 

@@ -17,8 +17,9 @@ use awsid_aws::errors::CliError;
 use awsid_aws::select::{self, Vars};
 
 /// Variables that change with every command or directory, left out of a whole-environment
-/// fingerprint (the working directory counts on its own when the plan uses it).
-pub const VOLATILE: &[&[u8]] = &[b"PWD", b"OLDPWD", b"SHLVL", b"_"];
+/// fingerprint (the working directory counts on its own when the plan uses it), and the hooks'
+/// marker, which names each shell.
+pub const VOLATILE: &[&[u8]] = &[b"PWD", b"OLDPWD", b"SHLVL", b"_", b"AWSID_HOOK"];
 
 pub struct Plan {
     pub fingerprint: fingerprint::Fingerprint,

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use awsid_proto::msg::{PromptReply, PromptRequest, Reply, ResolveOutcome};
+use crate::resolve::outcome::{CliFailure, ResolveOutcome};
+use awsid_proto::msg::{PromptReply, PromptRequest, Reply};
 use awsid_proto::runtime;
 
 use super::plan::{any_racy, plan, Planned, Request};
@@ -90,7 +91,7 @@ fn show(
     selects_credentials: bool,
 ) -> Shown {
     let now = now_unix();
-    let render = |state: &State, id: Option<&awsid_proto::msg::Identity>| {
+    let render = |state: &State, id: Option<&crate::resolve::outcome::Identity>| {
         let facts = Facts {
             alias: id.and_then(|i| d.alias_of(&i.account)),
             ..facts.clone()

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use awsid_proto::msg::{Failure, FailureKind, Reply, WhoamiRequest};
+use crate::resolve::outcome::{CliFailure, Failure, ResolveOutcome};
+use awsid_proto::msg::{Answered, FailureKind, Reply, WhoamiAnswer, WhoamiReply, WhoamiRequest};
 
 use super::plan::{plan, Planned, Request};
 use crate::render::{self, Format};
@@ -27,7 +28,7 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
             // refusals are not, or every prompt would add one).
             let failure = r.error.failure();
             d.record_error(super::describe_failure(&failure));
-            return Reply::Whoami(render::failure(&failure));
+            return answer(render::failure(&failure), None, Answered::BeforeLookup);
         }
         Planned::NeedEnv => {
             Stats::bump(&d.stats.misses);
@@ -36,11 +37,12 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
     };
     let output = req.output.clone().unwrap_or(plan.output.clone());
     if !matches!(output.as_str(), "json" | "text" | "table") {
-        return Reply::Whoami(render::failure(&Failure {
+        let failure = Failure {
             kind: FailureKind::Other,
             code: None,
             message: format!("Unknown output type: {output}"),
-        }));
+        };
+        return answer(render::failure(&failure), None, Answered::BeforeLookup);
     }
     let format = Format {
         output: &output,
@@ -49,7 +51,11 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
     };
     if let Some(outcome) = d.cache.get(&plan.fingerprint, Instant::now()) {
         Stats::bump(&d.stats.hits);
-        return Reply::Whoami(render::whoami(&outcome, &format));
+        return answer(
+            render::whoami(&outcome, &format),
+            Some(&outcome),
+            Answered::Cache,
+        );
     }
     if !req.full_env {
         Stats::bump(&d.stats.misses);
@@ -66,9 +72,13 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
         plan.facts.region.as_deref(),
     );
     match super::wait(rx, timeout).await {
-        Some(outcome) => Reply::Whoami(render::whoami(&outcome, &format)),
+        Some(outcome) => answer(
+            render::whoami(&outcome, &format),
+            Some(&outcome),
+            Answered::Lookup,
+        ),
         // Say what this lookup waited for: its own endpoint, or its turn behind others.
-        None if job.running() => Reply::Whoami(render::failure(&Failure {
+        None if job.running() => lookup_failed(&Failure {
             kind: FailureKind::Timeout,
             code: None,
             message: format!(
@@ -76,8 +86,8 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
                 job.endpoint,
                 timeout.as_secs_f64()
             ),
-        })),
-        None => Reply::Whoami(render::failure(&Failure {
+        }),
+        None => lookup_failed(&Failure {
             kind: FailureKind::Timeout,
             code: None,
             message: format!(
@@ -85,6 +95,24 @@ pub async fn whoami(d: &Arc<Daemon>, req: &mut WhoamiRequest) -> Reply {
                 timeout.as_secs_f64(),
                 d.scheduler.queued()
             ),
-        })),
+        }),
     }
+}
+
+/// A lookup that gave no outcome in time.
+fn lookup_failed(failure: &Failure) -> Reply {
+    answer(render::failure(failure), None, Answered::Lookup)
+}
+
+/// The reply: what to print, and the identity (from `outcome`) as data.
+pub fn answer(printed: WhoamiReply, outcome: Option<&ResolveOutcome>, answered: Answered) -> Reply {
+    let identity = match outcome {
+        Some(ResolveOutcome::Identity(id)) => Some(id.caller()),
+        _ => None,
+    };
+    Reply::Whoami(WhoamiAnswer {
+        printed,
+        identity,
+        answered,
+    })
 }

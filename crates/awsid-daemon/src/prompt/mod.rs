@@ -10,7 +10,8 @@ pub mod arn;
 pub mod style;
 pub mod template;
 
-use awsid_proto::msg::{Failure, FailureKind, Identity, Shell};
+use crate::resolve::outcome::{Failure, Identity};
+use awsid_proto::msg::{FailureKind, Shell};
 
 use crate::config::Config;
 

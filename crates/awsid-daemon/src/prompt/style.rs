@@ -102,7 +102,7 @@ pub fn escape(shell: Shell, text: &str) -> String {
             .replace('`', "\\`"),
         Shell::Zsh => text.replace('%', "%%"),
         Shell::Tmux => text.replace('#', "##"),
-        Shell::BashVar | Shell::Fish | Shell::Plain => text.to_string(),
+        Shell::BashVar | Shell::Fish | Shell::Nu | Shell::Plain => text.to_string(),
     }
 }
 
@@ -117,7 +117,7 @@ pub fn paint(shell: Shell, style: &Style, text: &str) -> String {
         Shell::Bash => format!("\\[{on}\\]{text}\\[{RESET}\\]"),
         Shell::BashVar => format!("\x01{on}\x02{text}\x01{RESET}\x02"),
         Shell::Zsh => format!("%{{{on}%}}{text}%{{{RESET}%}}"),
-        Shell::Fish => format!("{on}{text}{RESET}"),
+        Shell::Fish | Shell::Nu => format!("{on}{text}{RESET}"),
         Shell::Tmux => format!("{}{text}#[default]", style.tmux()),
         Shell::Plain => text.to_string(),
     }

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::Config;
-use awsid_proto::msg::Identity;
+use crate::resolve::outcome::Identity;
 
 const NOW: i64 = 1_800_000_000;
 
@@ -13,7 +13,7 @@ fn id(expires: Option<i64>) -> Identity {
             .into(),
         user_id: "AROAEXAMPLE:alice".into(),
         expires_unix: expires,
-        alias: awsid_proto::msg::AliasLookup::NotAsked,
+        alias: crate::resolve::outcome::AliasLookup::NotAsked,
     }
 }
 
@@ -149,7 +149,8 @@ fn classes_match_id_name_or_profile_first_match_wins() {
 
 #[test]
 fn failures_map_to_states() {
-    use awsid_proto::msg::{Failure, FailureKind};
+    use crate::resolve::outcome::Failure;
+    use awsid_proto::msg::FailureKind;
     let f = |kind, code: Option<&str>| {
         State::of_failure(&Failure {
             kind,

@@ -5,7 +5,7 @@
 //! gets the credentials of the source that answers, in the CLI's way (`credential_process`
 //! without a shell, the CLI's cache for assumed roles, web identity, SSO with its token,
 //! container and instance metadata through aws-config's providers), calls GetCallerIdentity
-//! once with exactly those credentials, and writes a [`ResolveOutcome`] on stdout.
+//! once with exactly those credentials, and writes a [`ResolveOutcome`](super::outcome::ResolveOutcome) on stdout.
 //!
 //! The SDK reads no profile file here: every profile setting it needs (region, endpoint)
 //! comes from the plan, so a file the CLI accepts never fails in the SDK's stricter parser.
@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::resolve::outcome::{AliasLookup, CliFailure, Failure, Identity, ResolveOutcome};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
@@ -27,7 +28,7 @@ use awsid_aws::process::{self, Limits, ProcessSpec};
 use awsid_aws::select::{self, Vars};
 use awsid_aws::shared::Files;
 use awsid_proto::codec;
-use awsid_proto::msg::{AliasLookup, Env, Failure, FailureKind, Identity, ResolveOutcome};
+use awsid_proto::msg::{Env, FailureKind};
 
 /// What the daemon asks of this child (from its arguments).
 struct Asked {
@@ -210,6 +211,50 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
     caller_identity(&ctx, creds, expires_unix, &asked).await
 }
 
+/// Where a configured STS endpoint comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Configured {
+    /// `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL`.
+    Variable,
+    /// The profile's `services` section or its `endpoint_url`.
+    Profile,
+}
+
+/// The STS endpoint URL configured for this plan, as the CLI picks it: a variable, else
+/// (unless configured endpoints are ignored) the profile's `services` section, else its
+/// `endpoint_url`. None: the default endpoint for the region.
+pub fn configured_endpoint(
+    plan: &chain::Plan,
+    vars: &Vars,
+    files: &Files,
+) -> Option<(String, Configured)> {
+    let from_vars = vars
+        .get("AWS_ENDPOINT_URL_STS")
+        .or_else(|| vars.get("AWS_ENDPOINT_URL"));
+    if let Some(url) = from_vars {
+        return Some((url.to_string(), Configured::Variable));
+    }
+    let ignore = vars
+        .get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if ignore {
+        return None;
+    }
+    let profile = files.profile(&plan.profile.name);
+    let service = profile
+        .get("services")
+        .filter(|s| !s.is_empty())
+        .and_then(|name| files.config.get()?.services.get(name))
+        .and_then(|s| s.get("sts"))
+        .and_then(|v| match v {
+            awsid_aws::files::Value::Nested(m) => m.get("endpoint_url").cloned(),
+            awsid_aws::files::Value::Text(_) => None,
+        });
+    service
+        .or_else(|| profile.get("endpoint_url").map(str::to_string))
+        .map(|url| (url, Configured::Profile))
+}
+
 /// The SDK configuration for this plan: the region the CLI would sign for, the endpoint the
 /// profile names, and no profile file read by the SDK itself.
 async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> Result<SdkConfig, Failure> {
@@ -225,33 +270,12 @@ async fn sdk_config(plan: &chain::Plan, vars: &Vars, files: &Files) -> Result<Sd
         .region(region)
         .profile_files(no_files)
         .no_credentials();
-    // The profile's endpoint_url, unless a variable names one (the SDK reads those itself) or
-    // configured endpoints are ignored.
-    let ignore = vars
-        .get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let from_vars =
-        vars.get("AWS_ENDPOINT_URL_STS").is_some() || vars.get("AWS_ENDPOINT_URL").is_some();
-    let mut endpoint = vars
-        .get("AWS_ENDPOINT_URL_STS")
-        .or_else(|| vars.get("AWS_ENDPOINT_URL"))
-        .map(str::to_string);
-    if !ignore && !from_vars {
-        let profile = files.profile(&plan.profile.name);
-        let service = profile
-            .get("services")
-            .filter(|s| !s.is_empty())
-            .and_then(|name| files.config.get()?.services.get(name))
-            .and_then(|s| s.get("sts"))
-            .and_then(|v| match v {
-                awsid_aws::files::Value::Nested(m) => m.get("endpoint_url").cloned(),
-                awsid_aws::files::Value::Text(_) => None,
-            });
-        if let Some(url) = service.or_else(|| profile.get("endpoint_url").map(str::to_string)) {
-            endpoint = Some(url.clone());
-            loader = loader.endpoint_url(url);
-        }
+    // A variable's endpoint the SDK reads itself; the profile's is handed to it.
+    let endpoint = configured_endpoint(plan, vars, files);
+    if let Some((url, Configured::Profile)) = &endpoint {
+        loader = loader.endpoint_url(url.clone());
     }
+    let endpoint = endpoint.map(|(url, _)| url);
     if let Some(bundle) = &plan.ca_bundle {
         // The bundle is only read for a TLS connection (an http:// endpoint never needs it).
         let plain_http = endpoint.is_some_and(|e| e.to_ascii_lowercase().starts_with("http://"));

@@ -15,6 +15,7 @@
 //! lookup nobody waits for any more is dropped after [`QUEUE_PATIENCE`].
 
 pub mod child;
+pub mod outcome;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -24,8 +25,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::resolve::outcome::{Failure, Identity, ResolveOutcome};
 use awsid_proto::codec;
-use awsid_proto::msg::{Env, Failure, FailureKind, Identity, ResolveOutcome};
+use awsid_proto::msg::{Env, FailureKind};
 use tokio::sync::Semaphore;
 
 /// Children starting and running together (a storm of new fingerprints must not fork-bomb
@@ -435,7 +437,7 @@ fn vet(outcome: ResolveOutcome) -> ResolveOutcome {
             ..
         }) => {
             let alias = match alias {
-                awsid_proto::msg::AliasLookup::Found(a) => a.as_str(),
+                crate::resolve::outcome::AliasLookup::Found(a) => a.as_str(),
                 _ => "",
             };
             let bad = [("Account", account), ("Arn", arn), ("UserId", user_id)]

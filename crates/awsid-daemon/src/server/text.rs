@@ -1,8 +1,8 @@
 //! The prompt request in plain text, for a shell that talks to the socket itself (zsh with
 //! `zsh/net/socket` and `zsh/system`) instead of forking the client.
 //!
-//! Request: `AWTX` then NUL-terminated fields: protocol [`TEXT_PROTOCOL`], shell (`zsh`,
-//! `bash`, `fish`, `tmux`, `plain`), budget in ms, the shell's pid (its stamp file, touched here
+//! Request: `AWTX` then NUL-terminated fields: protocol [`TEXT_PROTOCOL`], shell (a name of
+//! `awsid prompt --shell`, `Shell::ALL`; awsid's zsh hook sends `zsh`), budget in ms, the shell's pid (its stamp file, touched here
 //! before the answer is computed), then `NAME=VALUE` fields (the exported fingerprint variables,
 //! each value as `execve` passes it: up to its first NUL, which therefore never appears in
 //! one), then an empty field. Reply: a first line with this daemon's build version (a hook of
@@ -72,14 +72,8 @@ fn parse(buf: &[u8]) -> Result<TextRequest, String> {
     if next("version")? != TEXT_PROTOCOL {
         return Err("unsupported text protocol version".into());
     }
-    let shell = match next("shell")?.as_str() {
-        "zsh" => Shell::Zsh,
-        "bash" => Shell::BashVar,
-        "fish" => Shell::Fish,
-        "tmux" => Shell::Tmux,
-        "plain" => Shell::Plain,
-        other => return Err(format!("unknown shell {other:?}")),
-    };
+    let shell = next("shell")?;
+    let shell = Shell::from_name(&shell).ok_or(format!("unknown shell {shell:?}"))?;
     let budget = next("budget")?.parse().map_err(|_| "bad budget")?;
     let pid = next("pid")?.parse().map_err(|_| "bad pid")?;
     let env = fields

@@ -1,19 +1,14 @@
 //! `awsid completions bash|zsh|fish|nu`: print a completion script (the files under
 //! `shell/completions/`, embedded).
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum CompletionShell {
-    Bash,
-    Zsh,
-    Fish,
-    Nu,
-}
+use awsid_proto::msg::Shell;
 
 /// Print the completion script for a shell.
 #[derive(clap::Args)]
 #[command(after_long_help = LINES)]
 pub struct Args {
-    shell: CompletionShell,
+    #[arg(value_parser = super::shell_parser(Some(super::INTERACTIVE), &[]))]
+    shell: Shell,
 }
 
 /// The lines to use, as in the README (tests/tests/readme.rs runs them in real shells).
@@ -40,10 +35,11 @@ pub fn run(args: Args) -> u8 {
     print!(
         "{}",
         match args.shell {
-            CompletionShell::Bash => BASH,
-            CompletionShell::Zsh => ZSH,
-            CompletionShell::Fish => FISH,
-            CompletionShell::Nu => NU,
+            Shell::Bash => BASH,
+            Shell::Zsh => ZSH,
+            Shell::Fish => FISH,
+            Shell::Nu => NU,
+            other => super::not_interactive(other),
         }
     );
     0

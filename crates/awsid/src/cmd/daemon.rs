@@ -1,8 +1,9 @@
 //! `awsid daemon start|stop|status|restart`.
 
+use awsid_proto::client::{unexpected, Client, ClientError};
 use awsid_proto::msg::{Answer, Reply, Request, Status};
 
-use crate::client::{Client, ClientError};
+use crate::client;
 use crate::spawn;
 
 #[derive(clap::Subcommand)]
@@ -11,14 +12,15 @@ pub enum Action {
     Start,
     /// Stop awsidd (its socket is removed; the cache is lost); says whether it was running.
     Stop,
-    /// Show pid, version, uptime, cached fingerprints, hits, misses, STS calls and errors.
+    /// Show pid, version, executable, uptime, cached fingerprints, hits, misses, lookups and
+    /// errors.
     Status,
     /// Stop awsidd, then start it again.
     Restart,
 }
 
 pub fn run(action: Action) -> u8 {
-    let client = match Client::new() {
+    let client = match client::new() {
         Ok(c) => c,
         Err(e) => return super::fail(e),
     };
@@ -39,26 +41,41 @@ pub fn run(action: Action) -> u8 {
 struct Running {
     version: String,
     pid: Option<u32>,
+    /// Its executable, as it reports it (ours) or as /proc shows it (another build).
+    exe: Option<String>,
     ours: bool,
 }
 
 fn running(client: &Client) -> Result<Option<Running>, ClientError> {
     match client.exchange(&Request::Status) {
-        Ok(Answer::Ours(resp)) => Ok(Some(Running {
-            pid: match resp.body {
-                Reply::Status(s) => Some(s.pid),
-                _ => None,
-            },
-            version: resp.version,
-            ours: true,
-        })),
-        Ok(Answer::OtherVersion(version)) => Ok(Some(Running {
-            version,
-            pid: std::fs::read_to_string(client.dir().join(awsid_proto::runtime::PID_FILE_NAME))
-                .ok()
-                .and_then(|p| p.trim().parse().ok()),
-            ours: false,
-        })),
+        Ok(Answer::Ours(resp)) => {
+            let (pid, exe) = match resp.body {
+                Reply::Status(s) => (Some(s.pid), Some(s.exe)),
+                _ => (None, None),
+            };
+            Ok(Some(Running {
+                version: resp.version,
+                pid,
+                exe,
+                ours: true,
+            }))
+        }
+        Ok(Answer::OtherVersion(version)) => {
+            let pid: Option<u32> = std::fs::read_to_string(
+                client::dir(client).join(awsid_proto::runtime::PID_FILE_NAME),
+            )
+            .ok()
+            .and_then(|p| p.trim().parse().ok());
+            let exe = pid
+                .and_then(|p| std::fs::read_link(format!("/proc/{p}/exe")).ok())
+                .map(|e| e.display().to_string());
+            Ok(Some(Running {
+                version,
+                pid,
+                exe,
+                ours: false,
+            }))
+        }
         Err(ClientError::NotRunning(_)) => Ok(None),
         Err(e) => Err(e),
     }
@@ -66,13 +83,11 @@ fn running(client: &Client) -> Result<Option<Running>, ClientError> {
 
 /// `(pid 1234, /path/to/awsidd)`: the process and the executable it runs (Linux shows a
 /// removed one as `… (deleted)`).
-fn which(pid: Option<u32>) -> String {
-    let Some(pid) = pid else {
-        return String::new();
-    };
-    match std::fs::read_link(format!("/proc/{pid}/exe")) {
-        Ok(exe) => format!(" (pid {pid}, {})", exe.display()),
-        Err(_) => format!(" (pid {pid})"),
+fn which(r: &Running) -> String {
+    match (r.pid, r.exe.as_deref().filter(|e| !e.is_empty())) {
+        (Some(pid), Some(exe)) => format!(" (pid {pid}, {exe})"),
+        (Some(pid), None) => format!(" (pid {pid})"),
+        (None, _) => String::new(),
     }
 }
 
@@ -83,7 +98,7 @@ fn start(client: &Client) -> Result<(), ClientError> {
             return Err(ClientError::Protocol(format!(
                 "awsidd {} is running{}, not this build ({}); `awsid daemon restart` replaces it",
                 r.version,
-                which(r.pid),
+                which(&r),
                 awsid_proto::VERSION
             )))
         }
@@ -99,7 +114,7 @@ fn start(client: &Client) -> Result<(), ClientError> {
             } else {
                 "started"
             };
-            println!("awsidd {} {what}{}", r.version, which(r.pid));
+            println!("awsidd {} {what}{}", r.version, which(&r));
             Ok(())
         }
         Some(r) => Err(ClientError::Protocol(spawn::mismatch(&r.version))),
@@ -109,7 +124,7 @@ fn start(client: &Client) -> Result<(), ClientError> {
 
 fn stop(client: &Client) -> Result<(), ClientError> {
     let before = running(client)?;
-    if client.stop()? {
+    if client::stop(client)? {
         match before {
             Some(r) => println!("awsidd {} stopped{}", r.version, pid_only(r.pid)),
             None => println!("awsidd stopped"),
@@ -131,7 +146,7 @@ fn status(client: &Client) -> u8 {
                 print!("{}", format_status(&s));
                 0
             }
-            other => super::fail(format!("unexpected reply from awsidd: {other:?}")),
+            other => super::fail(unexpected(other)),
         },
         Ok(Answer::OtherVersion(v)) => super::fail(format!(
             "awsidd {v} is running, not this build ({}); `awsid daemon restart` replaces it",
@@ -171,24 +186,26 @@ fn format_status(s: &Status) -> String {
         "awsidd is running\n\
          pid:        {}\n\
          version:    {}\n\
+         executable: {}\n\
          uptime:     {uptime}\n\
          socket:     {}\n\
          cached:     {} fingerprints\n\
          in flight:  {}\n\
          hits:       {}\n\
          misses:     {}\n\
-         sts calls:  {}\n\
+         lookups:    {}\n\
          errors:     {}\n\
          config:     {}{}\n\
          {recent}",
         s.pid,
         s.version,
+        s.exe,
         s.socket,
         s.cached,
         s.in_flight,
         s.hits,
         s.misses,
-        s.sts_calls,
+        s.lookups,
         s.errors,
         if s.config_path.is_empty() {
             "(none)"
@@ -196,7 +213,14 @@ fn format_status(s: &Status) -> String {
             &s.config_path
         },
         match &s.config_error {
-            Some(e) => format!(" (BROKEN, last good one in force: {e})"),
+            // A multi-line error (TOML's) stays under its label.
+            Some(e) => format!(
+                " (BROKEN, last good one in force:\n{})",
+                e.lines()
+                    .map(|l| format!("            {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
             None => String::new(),
         }
     )

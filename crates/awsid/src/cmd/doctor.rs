@@ -9,12 +9,14 @@ use crate::spawn;
 /// Explain which credentials this shell uses and why, what awsid watches, and how the daemon
 /// is doing.
 ///
-/// Shows the credential source that wins here (environment keys, which profile and from which
-/// variable, role chain, SSO session and token expiry, credential_process), the variables and
-/// files that make up the cache key (names and paths, never secret values), the configuration
-/// in force, the daemon's state (pid, version, uptime, socket and permissions, cache, counters,
-/// recent errors) and the time each step took. It works when the daemon is stopped (it then asks
-/// STS directly and does not start the daemon) or the configuration is broken.
+/// Shows this shell's set-up (whether its hook is loaded, the segment its prompt shows, the STS
+/// endpoint and region), the credential source that wins here (environment keys, which profile
+/// and from which variable, role chain, SSO session and token expiry, credential_process), who
+/// answered the identity, the variables and files that make up the cache key (names and paths,
+/// never secret values), the configuration in force, the daemon's state (pid, version,
+/// executable, uptime, socket and permissions, cache, counters) and the time each step took.
+/// Only this shell's errors are shown, each once. It works when the daemon is stopped (it then
+/// asks STS directly and does not start the daemon) or the configuration is broken.
 ///
 /// Exits 0 when nothing is wrong, 1 when it lists problems.
 #[derive(clap::Args)]

@@ -4,15 +4,8 @@
 //! (`awsid_proto::envvars`), the runtime-directory rules and socket name
 //! (`awsid_proto::runtime`), the text protocol's version and the default budget.
 
+use awsid_proto::msg::Shell;
 use awsid_proto::{envvars, runtime};
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum InitShell {
-    Bash,
-    Zsh,
-    Fish,
-    Nu,
-}
 
 /// Print the shell integration for bash, zsh, fish or nushell.
 ///
@@ -22,7 +15,8 @@ pub enum InitShell {
 #[derive(clap::Args)]
 #[command(after_long_help = LINES)]
 pub struct Args {
-    shell: InitShell,
+    #[arg(value_parser = super::shell_parser(Some(super::INTERACTIVE), &[]))]
+    shell: Shell,
     /// Also put the segment in the prompt: in front of PS1 (bash), in RPROMPT (zsh), in
     /// fish_right_prompt (fish), in front of the right prompt (nu).
     #[arg(long)]
@@ -155,15 +149,16 @@ fn nu_name_test() -> String {
         .join(" or ")
 }
 
-pub fn script(shell: InitShell, add_to_prompt: bool) -> String {
+pub fn script(shell: Shell, add_to_prompt: bool) -> String {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "awsid".into());
     let (text, q) = match shell {
-        InitShell::Bash => (BASH, Quoting::Sh),
-        InitShell::Zsh => (ZSH, Quoting::Sh),
-        InitShell::Fish => (FISH, Quoting::Fish),
-        InitShell::Nu => (NU, Quoting::Nu),
+        Shell::Bash => (BASH, Quoting::Sh),
+        Shell::Zsh => (ZSH, Quoting::Sh),
+        Shell::Fish => (FISH, Quoting::Fish),
+        Shell::Nu => (NU, Quoting::Nu),
+        other => super::not_interactive(other),
     };
     let filled = text
         .replace("@AWSID@", &quote(&exe, q))

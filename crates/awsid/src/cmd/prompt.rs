@@ -13,17 +13,7 @@ use awsid_proto::envvars;
 use awsid_proto::msg::{PromptReply, PromptRequest, Reply, Request, Shell};
 use awsid_proto::runtime;
 
-use crate::client::Client;
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum ShellArg {
-    Bash,
-    Zsh,
-    Fish,
-    Nu,
-    Tmux,
-    Plain,
-}
+use crate::client;
 
 /// Print the prompt segment for this shell.
 ///
@@ -32,10 +22,11 @@ pub enum ShellArg {
 /// `!no-creds`, `!profile-not-found`, …). Always exits 0 and never waits past its budget.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Escaping of colours: bash `\[…\]`, zsh `%{…%}`, fish and nu raw ANSI, tmux `#[…]`, plain
-    /// none.
-    #[arg(long, value_enum, default_value = "plain")]
-    shell: ShellArg,
+    /// Escaping of colours: bash `\[…\]` (a PS1 string), zsh `%{…%}`, fish and nu raw ANSI,
+    /// tmux `#[…]`, plain none.
+    /// (`bash-var`, for a variable PS1 expands, is what the bash hook asks for.)
+    #[arg(long, value_parser = super::shell_parser(None, &[Shell::BashVar]), default_value = "plain")]
+    shell: Shell,
     /// Wait at most this long, in milliseconds (default: $AWSID_BUDGET_MS, else 100).
     #[arg(long, value_name = "MS")]
     budget_ms: Option<u32>,
@@ -50,32 +41,20 @@ pub const DEFAULT_BUDGET_MS: u32 = 100;
 
 /// Asks the daemon (starting it if needed) within the budget; None on any failure.
 fn ask(shell: Shell, budget: Duration, hook_pid: Option<u32>) -> Option<PromptReply> {
-    let started = Instant::now();
-    let mut client = Client::new().ok()?;
-    client.deadline = Some(started + budget);
-    let mut req = PromptRequest {
+    let mut client = client::new().ok()?;
+    client.deadline = Some(Instant::now() + budget);
+    let req = Request::Prompt(PromptRequest {
         env: envvars::current(false),
         full_env: false,
         cwd: None,
         shell,
         budget_ms: budget.as_millis() as u32,
         hook_pid,
-    };
-    for _ in 0..2 {
-        let left = budget.saturating_sub(started.elapsed());
-        // The daemon answers a little before our own deadline.
-        req.budget_ms = left.saturating_sub(Duration::from_millis(5)).as_millis() as u32;
-        match client.request(&Request::Prompt(req.clone()), true).ok()? {
-            Reply::Prompt(p) => return Some(p),
-            Reply::NeedEnv if !req.full_env => {
-                req.env = envvars::current(true);
-                req.full_env = true;
-                req.cwd = envvars::cwd();
-            }
-            _ => return None,
-        }
+    });
+    match client.ask(req, Some(&client::Autostart), || envvars::current(true)) {
+        Ok(Reply::Prompt(p)) => Some(p),
+        _ => None,
     }
-    None
 }
 
 pub fn run(args: Args) -> u8 {
@@ -84,16 +63,8 @@ pub fn run(args: Args) -> u8 {
         .or_else(|| std::env::var("AWSID_BUDGET_MS").ok()?.parse().ok())
         .unwrap_or(DEFAULT_BUDGET_MS);
     let budget = Duration::from_millis(u64::from(budget_ms));
-    let shell = match (args.shell, args.hook.is_some()) {
-        (ShellArg::Bash, true) => Shell::BashVar,
-        (ShellArg::Bash, false) => Shell::Bash,
-        (ShellArg::Zsh, _) => Shell::Zsh,
-        (ShellArg::Fish | ShellArg::Nu, _) => Shell::Fish,
-        (ShellArg::Tmux, _) => Shell::Tmux,
-        (ShellArg::Plain, _) => Shell::Plain,
-    };
     let stamp = args.hook.and_then(runtime::touch_stamp);
-    let reply = ask(shell, budget, args.hook.filter(|_| stamp.is_some()));
+    let reply = ask(args.shell, budget, args.hook.filter(|_| stamp.is_some()));
     let mut out = match (&reply, args.hook.is_some()) {
         (Some(r), true) => r.hook_text(stamp.as_deref()),
         (None, true) => format!("{}\n", awsid_proto::msg::UNSETTLED_LINE),

@@ -6,10 +6,11 @@
 use std::io::Write;
 use std::time::Duration;
 
+use awsid_proto::client::unexpected;
 use awsid_proto::envvars;
 use awsid_proto::msg::{Reply, Request, WhoamiRequest};
 
-use crate::client::Client;
+use crate::client;
 
 /// Print the AWS identity this shell acts as, like `aws sts get-caller-identity`.
 ///
@@ -54,12 +55,12 @@ pub fn run(args: Args) -> u8 {
         return super::fail("--timeout must be a positive number of seconds");
     }
     let timeout = Duration::from_secs_f64(args.timeout.min(3600.0));
-    let mut client = match Client::new() {
+    let mut client = match client::new() {
         Ok(c) => c,
         Err(e) => return super::fail(e),
     };
     client.read_timeout = timeout + Duration::from_secs(2);
-    let mut req = WhoamiRequest {
+    let req = Request::Whoami(WhoamiRequest {
         env: envvars::current(false),
         full_env: false,
         cwd: None,
@@ -68,28 +69,19 @@ pub fn run(args: Args) -> u8 {
         query: args.query,
         term_width: stdout_width(),
         timeout_ms: timeout.as_millis().min(u32::MAX as u128) as u32,
-    };
-    // At most: one ask, then (on a miss) one ask carrying the whole environment.
-    for _ in 0..2 {
-        match client.request(&Request::Whoami(req.clone()), true) {
-            Ok(Reply::Whoami(answer)) => {
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(answer.stdout.as_bytes());
-                let _ = out.flush();
-                if !answer.stderr.is_empty() {
-                    let _ = std::io::stderr().write_all(answer.stderr.as_bytes());
-                }
-                return answer.exit_code;
+    });
+    match client.ask(req, Some(&client::Autostart), || envvars::current(true)) {
+        Ok(Reply::Whoami(answer)) => {
+            let printed = answer.printed;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(printed.stdout.as_bytes());
+            let _ = out.flush();
+            if !printed.stderr.is_empty() {
+                let _ = std::io::stderr().write_all(printed.stderr.as_bytes());
             }
-            Ok(Reply::NeedEnv) if !req.full_env => {
-                req.env = envvars::current(true);
-                req.full_env = true;
-                req.cwd = envvars::cwd();
-            }
-            Ok(Reply::Error(e)) => return super::fail(format!("awsidd: {e}")),
-            Ok(other) => return super::fail(format!("unexpected reply from awsidd: {other:?}")),
-            Err(e) => return super::fail(e),
+            printed.exit_code
         }
+        Ok(other) => super::fail(unexpected(other)),
+        Err(e) => super::fail(e),
     }
-    super::fail("awsidd asked for the environment twice")
 }

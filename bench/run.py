@@ -107,8 +107,8 @@ def main():
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     profile = [] if args.debug else ["--release"]
     if not args.no_build:
-        sh(["cargo", "build", *profile, "-p", "awsid", "-p", "awsid-daemon",
-            "-p", "awsid-tests", "--bin", "awsid", "--bin", "awsidd", "--bin", "awsid-load"])
+        sh(["cargo", "build", *profile, "-p", "awsid", "-p", "awsid-tests",
+            "--bin", "awsid", "--bin", "awsidd", "--bin", "awsid-load"])
     rel = os.path.join(target, "debug" if args.debug else "release")
     awsid, awsidd, load = (os.path.join(rel, b) for b in ("awsid", "awsidd", "awsid-load"))
     # The same client linked statically (static-pie): not the default build, measured beside
@@ -117,7 +117,8 @@ def main():
     if not smoke and not args.no_build and not args.debug:
         st_dir = os.path.join(target, "static")
         r = subprocess.run(
-            ["cargo", "build", "--release", "-p", "awsid", "--target", "x86_64-unknown-linux-gnu"],
+            ["cargo", "build", "--release", "-p", "awsid", "--no-default-features",
+             "--target", "x86_64-unknown-linux-gnu"],
             env=dict(os.environ, RUSTFLAGS="-C target-feature=+crt-static", CARGO_TARGET_DIR=st_dir),
             capture_output=True, text=True)
         if r.returncode == 0:

@@ -1,4 +1,4 @@
-# awsid shell integration for bash. Load it from ~/.bashrc:
+# awsid shell integration for bash. Load it at the end of ~/.bashrc:
 #   eval "$(awsid init bash)"                  # keeps $AWSID_SEGMENT, defines awsid_prompt
 #   eval "$(awsid init bash --add-to-prompt)"  # ...and shows it in front of PS1
 # Before each prompt it asks awsid (one fork) unless nothing that could change the answer has
@@ -53,9 +53,19 @@ if [[ $- == *i* ]]; then
         return 0
     }
 
+    # With --add-to-prompt: the segment in front of PS1, also when a line after this one (or a
+    # prompt framework) set PS1 anew, so the line works wherever it is in ~/.bashrc.
+    __awsid_place() {
+        # shellcheck disable=SC2016 # PS1 expands $AWSID_SEGMENT at each prompt (promptvars)
+        if [[ $__awsid_add_to_prompt == 1 && $PS1 != *'${AWSID_SEGMENT'* ]]; then
+            PS1='${AWSID_SEGMENT:+$AWSID_SEGMENT }'"$PS1"
+        fi
+    }
+
     __awsid_hook() {
         local __awsid_status=$? __awsid_cur_sig __awsid_out __awsid_head __awsid_w
         local -a __awsid_f
+        __awsid_place
         __awsid_sig
         if [[ $__awsid_settled == 1 && $__awsid_cur_sig == "$__awsid_last_sig" ]] &&
             [[ -n ${EPOCHSECONDS-} ]] && ((EPOCHSECONDS < __awsid_until)) && __awsid_unchanged; then
@@ -104,8 +114,5 @@ if [[ $- == *i* ]]; then
         PROMPT_COMMAND="__awsid_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
     fi
 
-    # shellcheck disable=SC2016 # PS1 expands $AWSID_SEGMENT at each prompt (promptvars)
-    if [[ $__awsid_add_to_prompt == 1 && $PS1 != *'${AWSID_SEGMENT'* ]]; then
-        PS1='${AWSID_SEGMENT:+$AWSID_SEGMENT }'"$PS1"
-    fi
+    __awsid_place
 fi

@@ -1,4 +1,4 @@
-# awsid shell integration for fish. Load it from ~/.config/fish/config.fish:
+# awsid shell integration for fish. Load it at the end of ~/.config/fish/config.fish:
 #   awsid init fish | source                  # keeps $AWSID_SEGMENT, defines awsid_prompt
 #   awsid init fish --add-to-prompt | source  # ...and shows it in fish_right_prompt
 # Before each prompt it asks awsid (one fork) unless nothing that could change the answer has
@@ -89,9 +89,14 @@ if status is-interactive
             function __awsid_right_prompt_orig
             end
         end
+        # A space between the segment and a right prompt of your own, when both show.
         function fish_right_prompt
+            set -l rest (__awsid_right_prompt_orig | string collect)
             awsid_prompt
-            __awsid_right_prompt_orig
+            if test -n "$AWSID_SEGMENT"; and test -n "$rest"
+                printf ' '
+            end
+            printf '%s' $rest
         end
     end
 end

@@ -1,4 +1,4 @@
-# awsid shell integration for zsh. Load it from ~/.zshrc:
+# awsid shell integration for zsh. Load it at the end of ~/.zshrc:
 #   eval "$(awsid init zsh)"                  # keeps $AWSID_SEGMENT, defines awsid_prompt
 #   eval "$(awsid init zsh --add-to-prompt)"  # ...and shows it in RPROMPT
 # Before each prompt it asks awsid unless nothing that could change the answer has changed since
@@ -130,8 +130,23 @@ if [[ -o interactive ]]; then
         REPLY=${out#*$'\n'}
     }
 
+    # With --add-to-prompt: the segment in RPROMPT, a space before what was there already, also
+    # when a line after this one (or a theme) set RPROMPT anew, so the line works wherever it is
+    # in ~/.zshrc. Called outside `emulate -L`, so that prompt_subst stays set.
+    __awsid_place() {
+        if [[ $__awsid_add_to_prompt == 1 && ${RPROMPT-} != *'${AWSID_SEGMENT'* ]]; then
+            setopt prompt_subst
+            if [[ -n ${RPROMPT-} ]]; then
+                RPROMPT='${AWSID_SEGMENT:+$AWSID_SEGMENT }'"$RPROMPT"
+            else
+                RPROMPT='${AWSID_SEGMENT}'
+            fi
+        fi
+    }
+
     __awsid_hook() {
         local -i st=$? rc
+        __awsid_place
         emulate -L zsh
         local REPLY out head sig was
         local -i budget
@@ -197,8 +212,5 @@ if [[ -o interactive ]]; then
     typeset -ga precmd_functions
     precmd_functions=(__awsid_hook "${(@)precmd_functions:#__awsid_hook}")
 
-    if [[ $__awsid_add_to_prompt == 1 && ${RPROMPT-} != *'${AWSID_SEGMENT}'* ]]; then
-        setopt prompt_subst
-        RPROMPT='${AWSID_SEGMENT}'"${RPROMPT-}"
-    fi
+    __awsid_place
 fi

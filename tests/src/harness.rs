@@ -249,3 +249,25 @@ impl Drop for Sandbox {
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }
+
+/// Whether `pid` runs (a zombie, exited but not yet reaped by its new parent, does not).
+pub fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+    })
+}
+
+/// Waits until `pred` holds, two minutes at most (for what a daemon notices on its own
+/// schedule, on a shared machine); then fails the test.
+#[track_caller]
+pub fn wait_until(what: &str, pred: impl Fn() -> bool) {
+    for _ in 0..1200 {
+        if pred() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("timed out waiting for {what}");
+}

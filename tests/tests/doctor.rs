@@ -427,7 +427,7 @@ fn without_awsidd_the_doctor_says_how_to_install_it() {
     assert!(out.stderr.contains("/nonexistent/awsidd"), "{out:?}");
     assert!(
         out.stderr
-            .contains("cargo install --path crates/awsid-daemon"),
+            .contains("cargo install --locked --path crates/awsid"),
         "{out:?}"
     );
 }

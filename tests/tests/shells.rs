@@ -245,38 +245,28 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-/// The command line of an interactive `shell` that loads `init_file`, its rc files written to
-/// `dir`: zsh and fish show `AWSID_SEGMENT` in their prompts, bash gets `bash_ps1`, nushell
-/// shows it on the left when `nu_left` (see [`nu_argv`]).
-fn shell_argv(
-    shell: &str,
-    dir: &Path,
-    init_file: &Path,
-    bash_ps1: &str,
-    nu_left: bool,
-) -> Vec<String> {
+/// The command line of an interactive `shell` whose startup file, written to `dir`, is `rc`
+/// with `@INIT@` replaced by the line that loads `init_file`. nushell's start-up is
+/// [`nu_argv`]'s (the segment on the left when `nu_left`; `rc` is not used).
+fn shell_argv(shell: &str, dir: &Path, init_file: &Path, rc: &str, nu_left: bool) -> Vec<String> {
+    let load = if shell == "fish" { "source" } else { "." };
+    let rc = rc.replace("@INIT@", &format!("{load} {}", init_file.display()));
     match shell {
         "bash" => {
-            let rc = dir.join("bashrc");
-            write(&rc, &format!("{bash_ps1}\n. {}\n", init_file.display()));
+            let file = dir.join("bashrc");
+            write(&file, &rc);
             vec![
                 "bash".into(),
                 "--noprofile".into(),
                 "--rcfile".into(),
-                rc.display().to_string(),
+                file.display().to_string(),
                 "-i".into(),
             ]
         }
         "zsh" => {
             let zdot = dir.join("zdot");
             std::fs::create_dir_all(&zdot).unwrap();
-            write(
-                &zdot.join(".zshrc"),
-                &format!(
-                    "setopt prompt_subst\nPROMPT='${{AWSID_SEGMENT}} %# '\n. {}\n",
-                    init_file.display()
-                ),
-            );
+            write(&zdot.join(".zshrc"), &rc);
             vec![
                 "env".into(),
                 format!("ZDOTDIR={}", zdot.display()),
@@ -286,23 +276,47 @@ fn shell_argv(
         }
         "nu" => nu_argv(dir, init_file, nu_left),
         _ => {
-            let cfg = dir.join("fishrc.fish");
-            write(
-                &cfg,
-                &format!(
-                    "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\nsource {}\n",
-                    init_file.display()
-                ),
-            );
+            let file = dir.join("fishrc.fish");
+            write(&file, &rc);
             vec![
                 "fish".into(),
                 "--no-config".into(),
                 "-i".into(),
                 "-C".into(),
-                format!("source {}", cfg.display()),
+                format!("source {}", file.display()),
             ]
         }
     }
+}
+
+/// The startup file most tests give `shell`: zsh and fish show `AWSID_SEGMENT` in their
+/// prompts, bash gets `bash_ps1`; then the line that loads the integration.
+fn plain_rc(shell: &str, bash_ps1: &str) -> String {
+    match shell {
+        "bash" => format!("{bash_ps1}\n@INIT@\n"),
+        "zsh" => "setopt prompt_subst\nPROMPT='${AWSID_SEGMENT} %# '\n@INIT@\n".into(),
+        "nu" => "@INIT@\n".into(),
+        _ => "function fish_prompt; printf '%s > ' \"$AWSID_SEGMENT\"; end\n@INIT@\n".into(),
+    }
+}
+
+/// An interactive `shell` (argv, and vars with alice's profile and moto) whose startup file is
+/// `rc`, where `@INIT@` is the line that loads `awsid init <shell> --add-to-prompt`.
+fn interactive_shell(
+    sb: &Sandbox,
+    m: &awsid_tests::moto::Moto,
+    shell: &str,
+    rc: &str,
+) -> (awsid_tests::harness::Vars, Vec<String>) {
+    let init_file = sb.root.join(format!("init.{shell}"));
+    write(&init_file, &init(shell, true));
+    let vars = sb
+        .vars()
+        .set("AWS_ENDPOINT_URL", m.url.clone())
+        .set("AWS_PROFILE", "alice")
+        .set("AWSID_BUDGET_MS", "3000")
+        .set("TERM", "xterm");
+    (vars, shell_argv(shell, &sb.root, &init_file, rc, false))
 }
 
 /// Drives one shell: the prompt shows alice, then bob after `export AWS_PROFILE=bob`, and
@@ -330,15 +344,7 @@ fn interactive(shell: &str) {
     sb.write_config(
         "[prompt]\nstyle = \"\"\nformat = \"<{state}{account}:{principal}>\"\nbudget_ms = 3000\n",
     );
-    let init_file = sb.root.join(format!("init.{shell}"));
-    write(&init_file, &init(shell, true));
-    let vars = sb
-        .vars()
-        .set("AWS_ENDPOINT_URL", m.url.clone())
-        .set("AWS_PROFILE", "alice")
-        .set("AWSID_BUDGET_MS", "3000")
-        .set("TERM", "xterm");
-    let argv = shell_argv(shell, &sb.root, &init_file, "PS1='$ '", false);
+    let (vars, argv) = interactive_shell(&sb, m, shell, &plain_rc(shell, "PS1='$ '"));
     let t = Tmux::start(&sb, "tmux", &vars, &argv);
     let alice = format!("<{}:alice>", m.alice.account);
     let bob = format!("<{}:bob>", m.bob.account);
@@ -632,7 +638,13 @@ impl Live {
         std::fs::create_dir_all(&dir).unwrap();
         let init_file = dir.join(format!("init.{shell}"));
         write(&init_file, &init(shell, false));
-        let argv = shell_argv(shell, &dir, &init_file, "PS1='${AWSID_SEGMENT} $ '", true);
+        let argv = shell_argv(
+            shell,
+            &dir,
+            &init_file,
+            &plain_rc(shell, "PS1='${AWSID_SEGMENT} $ '"),
+            true,
+        );
         let vars = vars.clone().set("TERM", "xterm");
         Live {
             shell,
@@ -1450,4 +1462,60 @@ fn a_daemon_of_another_build_that_will_not_stop_costs_no_more_than_the_budget() 
         let took = started.elapsed();
         assert!(took < Duration::from_millis(2500), "zsh: took {took:?}");
     }
+}
+
+/// `--add-to-prompt` as the README pastes it: the segment shows even when the user's own
+/// prompt is set after the line (bash PS1, zsh RPROMPT), and a space separates it from a right
+/// prompt of the user's own (zsh RPROMPT, fish fish_right_prompt).
+fn add_to_prompt_with_a_prompt_of_ones_own(shell: &str) {
+    if !have(shell) || !have("tmux") {
+        return;
+    }
+    let m = moto();
+    let sb = Sandbox::new();
+    sb.write_alice_and_bob(m);
+    sb.write_config(
+        "[prompt]\nstyle = \"\"\nformat = \"<{account}:{principal}>\"\nbudget_ms = 3000\n",
+    );
+    let (vars, argv) = interactive_shell(
+        &sb,
+        m,
+        shell,
+        match shell {
+            // The line first, the user's own PS1 after it.
+            "bash" => "@INIT@\nPS1='mine$ '\n",
+            // A right prompt before the line, and one set again after it.
+            "zsh" => "PROMPT='%# '\nRPROMPT=early\n@INIT@\nRPROMPT=RIGHT\n",
+            _ => "function fish_right_prompt; printf RIGHT; end\n@INIT@\n",
+        },
+    );
+    let t = Tmux::start(&sb, "tmux", &vars, &argv);
+    let alice = format!("<{}:alice>", m.alice.account);
+    let want = match shell {
+        "bash" => format!("{alice} mine$"),
+        _ => format!("{alice} RIGHT"),
+    };
+    for _ in 0..40 {
+        if t.screen().contains(&want) {
+            break;
+        }
+        t.key("Enter");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    t.wait_last_line(&format!("{want:?} in the prompt"), |l| l.contains(&want));
+}
+
+#[test]
+fn add_to_prompt_with_a_prompt_of_ones_own_bash() {
+    add_to_prompt_with_a_prompt_of_ones_own("bash");
+}
+
+#[test]
+fn add_to_prompt_with_a_prompt_of_ones_own_zsh() {
+    add_to_prompt_with_a_prompt_of_ones_own("zsh");
+}
+
+#[test]
+fn add_to_prompt_with_a_prompt_of_ones_own_fish() {
+    add_to_prompt_with_a_prompt_of_ones_own("fish");
 }

@@ -154,6 +154,11 @@ pub trait Starter {
     /// Stops the daemon of another build that answered, so that [`Starter::start`] can
     /// replace it.
     fn stop(&self, client: &Client) -> Result<(), ClientError>;
+    /// The error when the daemon [`Starter::start`] started is another build too (version
+    /// `theirs`): what to do about it, which only the starter knows.
+    fn still_other(&self, theirs: String) -> ClientError {
+        ClientError::OtherBuild(theirs)
+    }
 }
 
 /// One open connection; the daemon serves any number of requests on it, one at a time.
@@ -243,7 +248,11 @@ impl Client {
                     s.stop(self)?;
                     s.start(self)?;
                 }
-                (Answer::OtherVersion(theirs), _) => return Err(ClientError::OtherBuild(theirs)),
+                // The daemon started in its place is another build too: restarting cannot help.
+                (Answer::OtherVersion(theirs), Some(s)) => return Err(s.still_other(theirs)),
+                (Answer::OtherVersion(theirs), None) => {
+                    return Err(ClientError::OtherBuild(theirs))
+                }
             }
         }
     }

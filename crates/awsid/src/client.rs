@@ -34,6 +34,10 @@ impl Starter for Autostart {
     fn stop(&self, client: &Client) -> Result<(), ClientError> {
         stop(client).map(|_| ())
     }
+
+    fn still_other(&self, theirs: String) -> ClientError {
+        ClientError::Start(spawn::mismatch(&theirs))
+    }
 }
 
 /// Stops a running daemon of any version. Returns whether one was running. Waits 5 s at

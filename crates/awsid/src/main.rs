@@ -39,10 +39,15 @@ struct Cli {
 
 const AFTER_HELP: &str = "\
 Getting started:
-  awsid whoami                       who am I here (same output as the AWS CLI)
-  eval \"$(awsid init bash)\"          in ~/.bashrc (zsh: init zsh; fish: awsid init fish | source;
-                                     nu: see `awsid init --help`)
-  awsid doctor                       why this identity, and is awsid healthy?
+  awsid whoami          who am I here (same output as the AWS CLI)
+  awsid doctor          why this identity, and is awsid healthy?
+  Put the identity in your prompt: add this line at the end of your shell's startup file
+  (after anything that sets your prompt), then open a new shell:
+    ~/.bashrc                    eval \"$(awsid init bash --add-to-prompt)\"
+    ~/.zshrc                     eval \"$(awsid init zsh --add-to-prompt)\"
+    ~/.config/fish/config.fish   awsid init fish --add-to-prompt | source
+    nushell: see `awsid init --help`
+  Completions: `awsid completions --help`.
 
 Environment:
   AWS_*, AWSU*, GRANTED_*, HOME, PATH, proxies and CA settings

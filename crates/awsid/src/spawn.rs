@@ -36,6 +36,18 @@ pub fn daemon_path() -> PathBuf {
     PathBuf::from("awsidd")
 }
 
+/// What to say when the daemon this client starts is another version than the client: a
+/// restart would start the same binary again, so the fix is a matching pair.
+pub fn mismatch(theirs: &str) -> String {
+    format!(
+        "{} is awsidd {theirs}, but this is awsid {}: install both binaries from one build \
+         (`cargo install --locked --path crates/awsid` installs both), or set AWSID_DAEMON to \
+         this build's awsidd",
+        daemon_path().display(),
+        awsid_proto::VERSION
+    )
+}
+
 fn daemon_env() -> Vec<(OsString, OsString)> {
     std::env::vars_os()
         .filter(|(k, _)| {

@@ -16,6 +16,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::Semaphore;
 
 use crate::handler;
+use crate::selfexe::{Change, Exe};
 
 /// The text protocol that shells speak without forking (zsh's `zsocket`).
 mod text;
@@ -80,9 +81,23 @@ fn other_mount_namespace(pid: u32) -> bool {
     matches!((theirs, ours), (Ok(t), Ok(o)) if t != o)
 }
 
-/// Tells `lost` when the socket file is no longer the one bound now; sweeps the stamp files
-/// of shells that are gone meanwhile.
-async fn watch_socket(socket: std::path::PathBuf, lost: tokio::sync::oneshot::Sender<()>) {
+/// Why the daemon stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// A signal, a Shutdown request, the idle timeout, or its socket taken away.
+    Asked,
+    /// Its executable was removed or replaced (see [`crate::selfexe`]).
+    Exe(Change),
+}
+
+/// Tells `lost` when the socket file is no longer the one bound now (`None`) or the daemon's
+/// executable was removed or replaced; sweeps the stamp files of shells that are gone
+/// meanwhile.
+async fn watch_socket(
+    socket: std::path::PathBuf,
+    exe: Option<Exe>,
+    lost: tokio::sync::oneshot::Sender<Option<Change>>,
+) {
     let bound = socket_id(&socket);
     let stamps = awsid_proto::dirs::stamp_dir();
     let mut last_sweep: Option<std::time::Instant> = None;
@@ -96,7 +111,11 @@ async fn watch_socket(socket: std::path::PathBuf, lost: tokio::sync::oneshot::Se
         }
         tokio::time::sleep(SOCKET_CHECK).await;
         if socket_id(&socket) != bound {
-            let _ = lost.send(());
+            let _ = lost.send(None);
+            return;
+        }
+        if let Some(change) = exe.as_ref().and_then(Exe::changed) {
+            let _ = lost.send(Some(change));
             return;
         }
     }
@@ -130,15 +149,22 @@ pub fn sweep_stamps(dir: &Path) -> usize {
 
 /// Accepts until SIGTERM/SIGINT, a Shutdown request, (if set) `idle` without requests, or the
 /// socket being removed or replaced (its directory removed at logout, another daemon bound in
-/// its place): a daemon nobody can reach any more exits instead of running for ever.
-pub async fn run(d: Arc<Daemon>, mut listener: Listener, idle: Option<Duration>) -> io::Result<()> {
+/// its place): a daemon nobody can reach any more exits instead of running for ever. Also when
+/// its executable is removed or replaced (uninstalled, upgraded).
+pub async fn run(
+    d: Arc<Daemon>,
+    mut listener: Listener,
+    idle: Option<Duration>,
+) -> io::Result<Stopped> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     // A task of its own watches the socket (and sweeps stamps), so that the accept loop below
     // only wakes for connections.
-    let (lost_tx, mut lost_rx) = tokio::sync::oneshot::channel::<()>();
-    let watcher = tokio::spawn(watch_socket(d.socket.clone(), lost_tx));
+    let (lost_tx, mut lost_rx) = tokio::sync::oneshot::channel::<Option<Change>>();
+    let exe = Exe::current();
+    let watcher = tokio::spawn(watch_socket(d.socket.clone(), exe.clone(), lost_tx));
+    let mut stopped = Stopped::Asked;
     loop {
         let idle_deadline = idle.map(|t| tokio::time::Instant::from_std(d.last_activity() + t));
         let idle_sleep = async {
@@ -172,10 +198,19 @@ pub async fn run(d: Arc<Daemon>, mut listener: Listener, idle: Option<Duration>)
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
             _ = d.shutdown.notified() => { tracing::info!("shutdown requested"); break; }
-            Ok(()) = &mut lost_rx => {
-                tracing::info!(socket = %d.socket.display(), "the socket was removed or replaced: shutting down");
-                // It is not ours any more: leave whatever is there now alone.
-                listener.do_not_reclaim_name_on_drop();
+            Ok(lost) = &mut lost_rx => {
+                match lost {
+                    Some(change) => {
+                        let path = exe.as_ref().map(|e| e.path.display().to_string()).unwrap_or_default();
+                        tracing::info!(%path, ?change, "the daemon's executable was removed or replaced: shutting down");
+                        stopped = Stopped::Exe(change);
+                    }
+                    None => {
+                        tracing::info!(socket = %d.socket.display(), "the socket was removed or replaced: shutting down");
+                        // It is not ours any more: leave whatever is there now alone.
+                        listener.do_not_reclaim_name_on_drop();
+                    }
+                }
                 break;
             }
             _ = idle_sleep => {
@@ -190,7 +225,7 @@ pub async fn run(d: Arc<Daemon>, mut listener: Listener, idle: Option<Duration>)
         }
     }
     watcher.abort();
-    Ok(())
+    Ok(stopped)
 }
 
 async fn send(stream: &mut Stream, resp: &Response) -> io::Result<()> {

@@ -8,9 +8,9 @@ use crate::spawn;
 
 #[derive(clap::Subcommand)]
 pub enum Action {
-    /// Start awsidd unless it is running (clients also start it on demand).
+    /// Start awsidd unless it is running (clients also start it on demand); says which.
     Start,
-    /// Stop awsidd (its socket is removed; the cache is lost).
+    /// Stop awsidd (its socket is removed; the cache is lost); says whether it was running.
     Stop,
     /// Show pid, version, executable, uptime, cached fingerprints, hits, misses, lookups and
     /// errors.
@@ -29,12 +29,8 @@ pub fn run(action: Action) -> u8 {
     };
     let result = match action {
         Action::Start => start(&client),
-        Action::Stop => client::stop(&client).map(|was_running| {
-            if !was_running {
-                eprintln!("awsidd was not running");
-            }
-        }),
-        Action::Restart => client::stop(&client).and_then(|_| start(&client)),
+        Action::Stop => stop(&client),
+        Action::Restart => stop(&client).and_then(|()| start(&client)),
         Action::Status => return status(&client),
     };
     match result {
@@ -43,13 +39,107 @@ pub fn run(action: Action) -> u8 {
     }
 }
 
-fn start(client: &Client) -> Result<(), ClientError> {
+/// The daemon answering on the socket: its version and pid (from its status, or from its pid
+/// file when it speaks another protocol).
+struct Running {
+    version: String,
+    pid: Option<u32>,
+    /// Its executable, as it reports it (ours) or as /proc shows it (another build).
+    exe: Option<String>,
+    ours: bool,
+}
+
+fn running(client: &Client) -> Result<Option<Running>, ClientError> {
     match client.exchange(&Request::Status) {
-        Ok(Answer::Ours(_)) => Ok(()),
-        Ok(Answer::OtherVersion(v)) => Err(ClientError::OtherBuild(v)),
-        Err(ClientError::NotRunning(_)) => spawn::start(client),
+        Ok(Answer::Ours(resp)) => {
+            let (pid, exe) = match resp.body {
+                Reply::Status(s) => (Some(s.pid), Some(s.exe)),
+                _ => (None, None),
+            };
+            Ok(Some(Running {
+                version: resp.version,
+                pid,
+                exe,
+                ours: true,
+            }))
+        }
+        Ok(Answer::OtherVersion(version)) => {
+            let pid: Option<u32> = std::fs::read_to_string(
+                client::dir(client).join(awsid_proto::runtime::PID_FILE_NAME),
+            )
+            .ok()
+            .and_then(|p| p.trim().parse().ok());
+            let exe = pid
+                .and_then(|p| std::fs::read_link(format!("/proc/{p}/exe")).ok())
+                .map(|e| e.display().to_string());
+            Ok(Some(Running {
+                version,
+                pid,
+                exe,
+                ours: false,
+            }))
+        }
+        Err(ClientError::NotRunning(_)) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// `(pid 1234, /path/to/awsidd)`: the process and the executable it runs (Linux shows a
+/// removed one as `… (deleted)`).
+fn which(r: &Running) -> String {
+    match (r.pid, r.exe.as_deref().filter(|e| !e.is_empty())) {
+        (Some(pid), Some(exe)) => format!(" (pid {pid}, {exe})"),
+        (Some(pid), None) => format!(" (pid {pid})"),
+        (None, _) => String::new(),
+    }
+}
+
+fn start(client: &Client) -> Result<(), ClientError> {
+    let already = match running(client)? {
+        Some(r) if r.ours => true,
+        Some(r) => {
+            return Err(ClientError::Protocol(format!(
+                "awsidd {} is running{}, not this build ({}); `awsid daemon restart` replaces it",
+                r.version,
+                which(&r),
+                awsid_proto::VERSION
+            )))
+        }
+        None => {
+            spawn::start(client)?;
+            false
+        }
+    };
+    match running(client)? {
+        Some(r) if r.ours => {
+            let what = if already {
+                "is already running"
+            } else {
+                "started"
+            };
+            println!("awsidd {} {what}{}", r.version, which(&r));
+            Ok(())
+        }
+        Some(r) => Err(ClientError::Protocol(spawn::mismatch(&r.version))),
+        None => Err(ClientError::NotRunning(client.socket().to_path_buf())),
+    }
+}
+
+fn stop(client: &Client) -> Result<(), ClientError> {
+    let before = running(client)?;
+    if client::stop(client)? {
+        match before {
+            Some(r) => println!("awsidd {} stopped{}", r.version, pid_only(r.pid)),
+            None => println!("awsidd stopped"),
+        }
+    } else {
+        println!("awsidd was not running");
+    }
+    Ok(())
+}
+
+fn pid_only(pid: Option<u32>) -> String {
+    pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
 }
 
 fn status(client: &Client) -> u8 {

@@ -53,7 +53,7 @@ pub fn run(args: Args) -> u8 {
     super::fail(format!(
         "cannot run {} for the report: {err}\n\
          awsid doctor needs the daemon binary awsidd: put it next to awsid or on PATH, or set \
-         AWSID_DAEMON (cargo install --path crates/awsid-daemon)",
+         AWSID_DAEMON (cargo install --locked --path crates/awsid)",
         daemon.display()
     ))
 }

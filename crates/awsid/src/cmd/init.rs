@@ -9,12 +9,11 @@ use awsid_proto::{envvars, runtime};
 
 /// Print the shell integration for bash, zsh, fish or nushell.
 ///
-/// Add `eval "$(awsid init bash)"` to ~/.bashrc, `eval "$(awsid init zsh)"` to ~/.zshrc,
-/// `awsid init fish | source` to config.fish, or, for nushell, `awsid init nu | save -f
-/// ($nu.data-dir | path join "vendor/autoload/awsid.nu")` to config.nu (after creating that
-/// directory). It keeps $AWSID_SEGMENT up to date before each prompt (without running anything
-/// when nothing changed) and defines `awsid_prompt`.
+/// It keeps $AWSID_SEGMENT up to date before each prompt (without running anything when
+/// nothing changed) and defines `awsid_prompt`; with --add-to-prompt it also shows the
+/// segment. Without it your prompt does not change: use $AWSID_SEGMENT in it yourself.
 #[derive(clap::Args)]
+#[command(after_long_help = LINES)]
 pub struct Args {
     #[arg(value_parser = super::shell_parser(Some(super::INTERACTIVE), &[]))]
     shell: Shell,
@@ -23,6 +22,18 @@ pub struct Args {
     #[arg(long)]
     add_to_prompt: bool,
 }
+
+/// The lines to paste, as in the README (tests/tests/readme.rs runs them in real shells).
+const LINES: &str = "\
+Add one line at the end of your shell's startup file (after anything that sets your prompt),
+then open a new shell:
+  ~/.bashrc                    eval \"$(awsid init bash --add-to-prompt)\"
+  ~/.zshrc                     eval \"$(awsid init zsh --add-to-prompt)\"
+  ~/.config/fish/config.fish   awsid init fish --add-to-prompt | source
+  nushell, in config.nu (`config nu`), both lines:
+    mkdir ($nu.data-dir | path join \"vendor/autoload\")
+    awsid init nu --add-to-prompt | save -f ($nu.data-dir | path join \"vendor/autoload/awsid.nu\")
+";
 
 const BASH: &str = include_str!("../../../../shell/awsid.bash");
 const ZSH: &str = include_str!("../../../../shell/awsid.zsh");

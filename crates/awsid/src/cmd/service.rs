@@ -55,7 +55,7 @@ fn daemon_abs() -> Result<PathBuf, String> {
     let found = found.ok_or_else(|| {
         format!(
             "cannot find {} (next to awsid, on PATH or in $AWSID_DAEMON); \
-             install it with `cargo install --path crates/awsid-daemon`",
+             install it with `cargo install --locked --path crates/awsid`",
             p.display()
         )
     })?;

@@ -1,4 +1,6 @@
-//! `awsidd`: the awsid daemon.
+//! `awsidd`: the awsid daemon, as a library whose [`main`] the `awsidd` binary of the `awsid`
+//! package runs (one package, one `cargo install`, both binaries; the `awsid` binary itself
+//! never links this crate).
 //!
 //! It caches GetCallerIdentity answers per credential fingerprint and serves the `awsid`
 //! client over a private local socket. Layout:
@@ -7,7 +9,8 @@
 //! - [`fingerprint`]: the cache key over the inputs the plan (`awsid_aws::chain`) lists;
 //! - [`cache`]: the bounded identity cache with single-flight;
 //! - [`resolve`]: GetCallerIdentity in a child process with the client's environment;
-//! - [`render`]: output byte-identical to `aws sts get-caller-identity`;
+//! - [`render`] and [`output`]: output byte-identical to `aws sts get-caller-identity`;
+//! - [`segment`]: the prompt segment (states, template, styles, ARNs);
 //! - [`redact`]: what of a failure may be kept or shown beyond its shell;
 //! - [`state`]: the daemon's shared state, with [`filecache`] (parsed AWS files, by
 //!   [`filestat`]) and [`aliases`];
@@ -27,6 +30,7 @@ mod redact;
 mod render;
 mod resolve;
 mod segment;
+mod selfexe;
 mod server;
 mod stampwatch;
 mod state;
@@ -60,7 +64,9 @@ Options:
   -V, --version  Print version
 ";
 
-fn main() -> ExitCode {
+/// The whole `awsidd` program: `serve` (the default), `resolve`, `doctor`, `--help`,
+/// `--version`.
+pub fn main() -> ExitCode {
     let arg = std::env::args().nth(1);
     match arg.as_deref() {
         None | Some("serve") => serve(),
@@ -150,7 +156,13 @@ fn serve_inner() -> anyhow::Result<()> {
         if std::fs::read_to_string(&pidfile).is_ok_and(|p| p == ours) {
             let _ = std::fs::remove_file(&pidfile);
         }
-        result?;
+        match result? {
+            // Uninstalled: nothing will start a daemon here again; leave no files behind.
+            server::Stopped::Exe(selfexe::Change::Removed) => {
+                selfexe::remove_runtime_leftovers(&dir)
+            }
+            server::Stopped::Exe(selfexe::Change::Replaced) | server::Stopped::Asked => {}
+        }
         anyhow::Ok(())
     })?;
     tracing::info!("awsidd stopped");

@@ -93,6 +93,14 @@ impl CliError {
     }
 }
 
+/// The profile a [`CliError::ProfileNotFound`] sentence names (the resolver child sends its
+/// failures as kind and words; this reads the name back from the one place that writes them).
+pub fn profile_not_found_name(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("The config profile (")?
+        .strip_suffix(") could not be found")
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -111,7 +111,11 @@ impl State {
     pub fn of_failure(f: &Failure, endpoint: &str) -> State {
         match f.kind {
             FailureKind::NoCredentials => State::NoCreds,
-            FailureKind::ProfileNotFound => State::ProfileNotFound(String::new()),
+            FailureKind::ProfileNotFound => State::ProfileNotFound(
+                awsid_aws::errors::profile_not_found_name(f.message.trim())
+                    .unwrap_or("?")
+                    .to_string(),
+            ),
             FailureKind::Network => State::Offline,
             FailureKind::Timeout => State::TimedOut(host_of(endpoint)),
             FailureKind::SsoLogin => State::Login,

@@ -186,6 +186,20 @@ fn failures_map_to_states() {
     );
     assert_eq!(f(FailureKind::SsoLogin, None), State::Login);
     assert_eq!(f(FailureKind::NoCredentials, None), State::NoCreds);
+    // A profile that vanished between the plan and the lookup: named, never as `!profile ""`
+    // (the marker of an empty AWS_PROFILE).
+    let gone = awsid_aws::errors::CliError::ProfileNotFound {
+        profile: "corp".into(),
+    };
+    let failure = Failure {
+        kind: FailureKind::ProfileNotFound,
+        code: None,
+        message: gone.to_string(),
+    };
+    assert_eq!(
+        State::of_failure(&failure, "https://sts.amazonaws.com"),
+        State::ProfileNotFound("corp".into())
+    );
     assert!(State::Offline.is_transient() && !State::Invalid.is_transient());
 }
 

@@ -145,7 +145,8 @@ pub fn json_dumps_compact(v: &PyValue) -> String {
     out
 }
 
-fn dump(v: &PyValue, sort: bool, (item_sep, key_sep): (&str, &str), out: &mut String) {
+/// `json.dumps` of a scalar other than a string (null, a bool, a number); false for the rest.
+pub fn dump_scalar(v: &PyValue, out: &mut String) -> bool {
     match v {
         PyValue::None => out.push_str("null"),
         PyValue::Bool(true) => out.push_str("true"),
@@ -156,6 +157,16 @@ fn dump(v: &PyValue, sort: bool, (item_sep, key_sep): (&str, &str), out: &mut St
             out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
         }
         PyValue::Float(f) => out.push_str(&float_repr(*f)),
+        _ => return false,
+    }
+    true
+}
+
+fn dump(v: &PyValue, sort: bool, (item_sep, key_sep): (&str, &str), out: &mut String) {
+    if dump_scalar(v, out) {
+        return;
+    }
+    match v {
         PyValue::Str(s) => dump_str(&s.text, out),
         PyValue::List(items) => {
             out.push('[');
@@ -184,11 +195,19 @@ fn dump(v: &PyValue, sort: bool, (item_sep, key_sep): (&str, &str), out: &mut St
             }
             out.push('}');
         }
+        _ => unreachable!("scalars are dumped above"),
     }
 }
 
 /// A JSON string as Python's `json.dumps(ensure_ascii=True)` writes it.
 pub fn dump_str(s: &str, out: &mut String) {
+    dump_str_with(s, true, |_| false, out)
+}
+
+/// A JSON string as Python's `json.dumps` writes it: with `ensure_ascii`, every character
+/// outside `' '..='~'` as `\uXXXX` (UTF-16 units); without it, control characters (below
+/// U+0020) and the characters `escape` picks as `\uXXXX`, the rest as they are.
+pub fn dump_str_with(s: &str, ensure_ascii: bool, escape: impl Fn(char) -> bool, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -200,12 +219,13 @@ pub fn dump_str(s: &str, out: &mut String) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             ' '..='~' => out.push(c),
-            c => {
+            c if ensure_ascii || (c as u32) < 0x20 || escape(c) => {
                 let mut buf = [0u16; 2];
                 for unit in c.encode_utf16(&mut buf) {
                     out.push_str(&format!("\\u{:04x}", unit));
                 }
             }
+            c => out.push(c),
         }
     }
     out.push('"');

@@ -141,26 +141,11 @@ fn identity(id: &Identity, fmt: &Format<'_>) -> WhoamiReply {
     }
 }
 
-/// A JSON string as Python's `json.dumps(..., ensure_ascii=False)` writes it.
+/// A JSON string as Python's `json.dumps(..., ensure_ascii=False)` writes it, with every
+/// control character escaped (see [`is_control`]).
 pub fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || is_control(c) => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    awsid_aws::pyfmt::dump_str_with(s, false, is_control, &mut out);
     out
 }
 

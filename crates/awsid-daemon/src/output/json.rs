@@ -1,26 +1,10 @@
 //! Python's `json.dumps(indent=4, ensure_ascii=False)`, as `--output json` prints (JMESPath's
 //! `to_string` uses `pyfmt::json_dumps_compact`).
 
-use awsid_aws::pyfmt::float_repr;
+use awsid_aws::pyfmt::dump_scalar;
 use awsid_aws::pyjson::PyValue;
 
 use crate::render::json_string;
-
-fn number(v: &PyValue, out: &mut String) -> bool {
-    match v {
-        PyValue::None => out.push_str("null"),
-        PyValue::Bool(true) => out.push_str("true"),
-        PyValue::Bool(false) => out.push_str("false"),
-        PyValue::Int(d) => out.push_str(d),
-        PyValue::Float(f) if f.is_nan() => out.push_str("NaN"),
-        PyValue::Float(f) if f.is_infinite() => {
-            out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
-        }
-        PyValue::Float(f) => out.push_str(&float_repr(*f)),
-        _ => return false,
-    }
-    true
-}
 
 /// `json.dumps(v, indent=4, ensure_ascii=False)`.
 pub fn indented(v: &PyValue) -> String {
@@ -30,7 +14,7 @@ pub fn indented(v: &PyValue) -> String {
 }
 
 fn pretty(v: &PyValue, level: usize, out: &mut String) {
-    if number(v, out) {
+    if dump_scalar(v, out) {
         return;
     }
     let pad = |n: usize| "    ".repeat(n);

@@ -3,7 +3,8 @@
 #   source <(awsid completions bash)
 # or install it where bash-completion finds it:
 #   awsid completions bash > ~/.local/share/bash-completion/completions/awsid
-# It needs neither bash-completion nor bash 4 (works with macOS's bash 3.2), and forks nothing.
+# It needs neither bash-completion nor bash 4 (works with macOS's bash 3.2), and forks nothing
+# (except to list file names after --ca-bundle).
 
 # Profile names from the AWS config file ([default], [profile NAME]) and the credentials file
 # ([NAME]), each once, into the array __awsid_profiles. Pure bash: no process per completion.
@@ -69,7 +70,9 @@ _awsid() {
     while ((i < COMP_CWORD)); do
         w=${COMP_WORDS[i]}
         case $w in
-            --output | --query | --profile | --timeout | --shell | --budget-ms | --hook)
+            --output | --query | --profile | --timeout | --shell | --budget-ms | --hook | \
+                --region | --endpoint-url | --ca-bundle | --cli-read-timeout | \
+                --cli-connect-timeout | --color)
                 used+=("$w")
                 # Skip the value (and the `=` word bash may have split off).
                 [[ ${COMP_WORDS[i + 1]-} == = ]] && ((i++))
@@ -86,10 +89,17 @@ _awsid() {
     done
 
     case $opt in
-        --output | --query | --profile | --timeout | --shell | --budget-ms | --hook)
+        --output | --query | --profile | --timeout | --shell | --budget-ms | --hook | \
+            --region | --endpoint-url | --ca-bundle | --cli-read-timeout | \
+            --cli-connect-timeout | --color)
             if [[ -n $sub ]]; then
                 case $opt in
-                    --output) _awsid_add json text table ;;
+                    --output) _awsid_add json text table yaml yaml-stream ;;
+                    --color) _awsid_add on off auto ;;
+                    --ca-bundle)
+                        local f
+                        while IFS= read -r f; do COMPREPLY+=("$__awsid_pre$f"); done < <(compgen -f -- "$cur")
+                        ;;
                     --query) _awsid_add Account Arn UserId ;;
                     --shell) _awsid_add bash zsh fish nu tmux plain ansi ;;
                     --profile)
@@ -116,7 +126,11 @@ _awsid() {
             fi
             return 0
             ;;
-        whoami) flags='--output --query --profile --timeout' ;;
+        whoami)
+            flags='--output --query --profile --region --endpoint-url --ca-bundle --no-verify-ssl
+                --cli-read-timeout --cli-connect-timeout --color --debug --no-cli-pager --no-paginate
+                --timeout'
+            ;;
         prompt) flags='--shell --budget-ms' ;;
         init)
             flags='--add-to-prompt'

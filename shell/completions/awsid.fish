@@ -41,10 +41,20 @@ complete -c awsid -n __fish_use_subcommand -a service -d 'Print or install a sys
 complete -c awsid -n __fish_use_subcommand -a help -d 'Print help for awsid or a subcommand'
 
 # awsid whoami
-complete -c awsid -n '__fish_seen_subcommand_from whoami' -l output -x -a 'json text table' -d 'Output format'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l output -x -a 'json text table yaml yaml-stream' -d 'Output format'
 complete -c awsid -n '__fish_seen_subcommand_from whoami' -l query -x -a "Account\t'The account ID' Arn\t'The principal\'s ARN' UserId\t'The principal\'s unique ID'" -d 'Print one field only'
 complete -c awsid -n '__fish_seen_subcommand_from whoami' -l profile -x -a '(__awsid_profiles)' -d 'Use this profile from the config files'
 complete -c awsid -n '__fish_seen_subcommand_from whoami' -l timeout -x -d 'Give up after this many seconds without an answer from STS'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l region -x -d 'The region to use'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l endpoint-url -x -d 'Send the GetCallerIdentity call to this URL'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l ca-bundle -r -F -d 'Verify TLS with this CA bundle'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l no-verify-ssl -d 'Refused: awsid never turns TLS verification off'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l cli-read-timeout -x -d 'The longest a socket read may wait, in seconds'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l cli-connect-timeout -x -d 'The longest a connection may take, in seconds'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l color -x -a 'on off auto' -d 'Colour in --output table'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l debug -d 'Say on stderr how the answer was found'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l no-cli-pager -d 'Accepted for compatibility'
+complete -c awsid -n '__fish_seen_subcommand_from whoami' -l no-paginate -d 'Accepted for compatibility'
 
 # awsid prompt (--hook is for the shell integration only)
 complete -c awsid -n '__fish_seen_subcommand_from prompt' -l shell -x -a 'bash zsh fish nu tmux plain ansi' -d 'Escape colours for this shell'

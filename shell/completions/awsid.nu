@@ -23,7 +23,7 @@ def "nu-complete awsid shells" [] {
     [bash zsh fish nu]
 }
 
-# Nothing here takes a file name: an empty list, rather than nushell's file names.
+# A value that is no file name: an empty list, rather than nushell's file names.
 def "nu-complete awsid nothing" [] {
     []
 }
@@ -48,9 +48,19 @@ export extern "awsid" [
 
 # Print the AWS identity this shell acts as (like aws sts get-caller-identity)
 export extern "awsid whoami" [
-    --output: string@[json text table] # Output format
+    --output: string@[json text table yaml yaml-stream] # Output format
     --query: string@[Account Arn UserId] # Print one field only
     --profile: string@"nu-complete awsid profiles" # Use this profile from the config files
+    --region: string@"nu-complete awsid nothing" # The region to use
+    --endpoint-url: string@"nu-complete awsid nothing" # Send the GetCallerIdentity call to this URL
+    --ca-bundle: path # Verify TLS with this CA bundle
+    --no-verify-ssl # Refused: awsid never turns TLS verification off
+    --cli-read-timeout: string@"nu-complete awsid nothing" # The longest a socket read may wait, in seconds
+    --cli-connect-timeout: string@"nu-complete awsid nothing" # The longest a connection may take, in seconds
+    --color: string@[on off auto] # Colour in --output table
+    --debug # Say on stderr how the answer was found
+    --no-cli-pager # Accepted for compatibility
+    --no-paginate # Accepted for compatibility
     --timeout: string@"nu-complete awsid nothing" # Give up after this many seconds without an answer from STS
     --help(-h) # Print help
 ]

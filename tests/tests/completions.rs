@@ -158,7 +158,7 @@ fn bash_completes_subcommands_values_and_profiles() {
     assert_eq!(c(&["awsid", "daemon", "st"]), ["start", "stop", "status"]);
     assert_eq!(
         c(&["awsid", "whoami", "--output", ""]),
-        ["json", "text", "table"],
+        ["json", "text", "table", "yaml", "yaml-stream"],
         "awsid whoami --output <TAB>"
     );
     // With the default COMP_WORDBREAKS bash splits `--output=t` at the `=`.
@@ -196,7 +196,22 @@ fn bash_completes_subcommands_values_and_profiles() {
     );
     assert_eq!(
         as_set(&c(&["awsid", "whoami", "--output", "json", "--"])),
-        set(&["--query", "--profile", "--timeout", "--help"])
+        set(&[
+            "--query",
+            "--profile",
+            "--region",
+            "--endpoint-url",
+            "--ca-bundle",
+            "--no-verify-ssl",
+            "--cli-read-timeout",
+            "--cli-connect-timeout",
+            "--color",
+            "--debug",
+            "--no-cli-pager",
+            "--no-paginate",
+            "--timeout",
+            "--help"
+        ])
     );
     assert_eq!(
         as_set(&c(&["awsid", "service", "--install", "--"])),
@@ -279,7 +294,7 @@ fn line_checks(shell: &str, sb: &Sandbox, complete: &dyn Fn(&Vars, &str) -> Vec<
     );
     assert_eq!(
         c("awsid whoami --output "),
-        set(&["json", "text", "table"]),
+        set(&["json", "text", "table", "yaml", "yaml-stream"]),
         "{shell}: awsid whoami --output <TAB>"
     );
     assert_eq!(
@@ -296,7 +311,23 @@ fn line_checks(shell: &str, sb: &Sandbox, complete: &dyn Fn(&Vars, &str) -> Vec<
     );
     assert_eq!(
         c("awsid whoami --"),
-        set(&["--output", "--query", "--profile", "--timeout", "--help"])
+        set(&[
+            "--output",
+            "--query",
+            "--profile",
+            "--region",
+            "--endpoint-url",
+            "--ca-bundle",
+            "--no-verify-ssl",
+            "--cli-read-timeout",
+            "--cli-connect-timeout",
+            "--color",
+            "--debug",
+            "--no-cli-pager",
+            "--no-paginate",
+            "--timeout",
+            "--help"
+        ])
     );
     assert_eq!(
         c("awsid doctor --"),
@@ -748,9 +779,38 @@ fn every_subcommand_flag_and_value_has_completions() {
     let whoami = awsid_help(&["whoami"]);
     assert_eq!(
         help_flags(&whoami),
-        ["output", "query", "profile", "timeout", "help", "version"]
+        [
+            "output",
+            "query",
+            "profile",
+            "region",
+            "endpoint-url",
+            "ca-bundle",
+            "no-verify-ssl",
+            "cli-read-timeout",
+            "cli-connect-timeout",
+            "color",
+            "debug",
+            "no-cli-pager",
+            "no-paginate",
+            "timeout",
+            "help",
+            "version"
+        ]
     );
-    assert_eq!(help_values(&whoami), ["json", "text", "table"]);
+    assert_eq!(
+        help_values(&whoami),
+        [
+            "json",
+            "text",
+            "table",
+            "yaml",
+            "yaml-stream",
+            "on",
+            "off",
+            "auto"
+        ]
+    );
     assert_eq!(
         help_commands(&awsid_help(&["daemon"])),
         ["start", "stop", "status", "restart", "help"]

@@ -40,6 +40,8 @@ struct Asked {
     /// Look up the account alias (opt-in), unless the account is one of `skip`.
     alias: bool,
     skip: Vec<String>,
+    /// Accounts whose SSO portal name the daemon already remembers: not asked again.
+    sso_skip: Vec<String>,
     /// `whoami --region`.
     region: Option<String>,
     /// `whoami --endpoint-url` / `--ca-bundle`: for the GetCallerIdentity call only.
@@ -57,6 +59,7 @@ fn asked() -> Asked {
         deadline: None,
         alias: false,
         skip: Vec::new(),
+        sso_skip: Vec::new(),
         region: None,
         endpoint_url: None,
         ca_bundle: None,
@@ -70,6 +73,11 @@ fn asked() -> Asked {
             "--alias-skip" => {
                 if let Some(list) = it.next() {
                     asked.skip = list.split(',').map(str::to_string).collect();
+                }
+            }
+            "--sso-name-skip" => {
+                if let Some(list) = it.next() {
+                    asked.sso_skip = list.split(',').map(str::to_string).collect();
                 }
             }
             "--profile" => asked.profile = it.next().cloned(),
@@ -232,7 +240,72 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
         }
         _ => None,
     };
-    caller_identity(&ctx, creds, expires_unix, &asked).await
+    let mut outcome = caller_identity(&ctx, creds, expires_unix, &asked).await;
+    if let (ResolveOutcome::Identity(id), Source::Sso { .. }) = (&mut outcome, &source) {
+        if !asked.sso_skip.contains(&id.account) {
+            id.sso_name = sso_account_name(&source, &id.account, &ctx).await;
+        }
+    }
+    outcome
+}
+
+/// The account's name in the SSO portal: `sso:ListAccounts` (what `aws sso list-accounts`
+/// calls) with the access token the credentials were just fetched with. Best-effort and
+/// bounded to a few seconds: any failure is a denial, never a failed identity. The token is
+/// read from the CLI's cache file and goes nowhere but the portal's header.
+async fn sso_account_name(source: &Source, account: &str, ctx: &Ctx) -> AliasLookup {
+    let Source::Sso {
+        sso_region,
+        token_file: Some(token_file),
+        ..
+    } = source
+    else {
+        return AliasLookup::Denied;
+    };
+    let token = std::fs::read(token_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|t| t.get("accessToken")?.as_str().map(str::to_string));
+    let Some(token) = token else {
+        return AliasLookup::Denied;
+    };
+    let config = aws_sdk_sso::config::Builder::from(&ctx.sdk)
+        .region(Region::new(sso_region.clone()))
+        .endpoint_url(sso_base(&ctx.vars, sso_region))
+        .build();
+    let sso = aws_sdk_sso::Client::from_conf(config);
+    let lookup = async {
+        let mut next: Option<String> = None;
+        // A portal lists 123 accounts a page at most; a few pages are plenty.
+        for _ in 0..20 {
+            let page = sso
+                .list_accounts()
+                .access_token(&token)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .ok()?;
+            let found = page
+                .account_list()
+                .iter()
+                .find(|a| a.account_id() == Some(account));
+            if let Some(a) = found {
+                return Some(a.account_name().map(str::to_string));
+            }
+            next = page.next_token().map(str::to_string);
+            if next.is_none() {
+                return Some(None);
+            }
+        }
+        Some(None)
+    };
+    match tokio::time::timeout(Duration::from_secs(3), lookup).await {
+        Ok(Some(Some(name))) if !name.is_empty() && !name.chars().any(char::is_control) => {
+            AliasLookup::Found(name)
+        }
+        Ok(Some(_)) => AliasLookup::NoAlias,
+        _ => AliasLookup::Denied,
+    }
 }
 
 /// Where a configured STS endpoint comes from.
@@ -528,17 +601,21 @@ type CredentialsError = aws_credential_types::provider::error::CredentialsError;
 /// `AWS_ENDPOINT_URL_SSO` / `AWS_ENDPOINT_URL` when set (the SDK's SSO client reads them as
 /// botocore does), else the region's portal.
 fn sso_url(vars: &Vars, region: &str, role: &str, account: &str) -> String {
-    let base = vars
-        .get("AWS_ENDPOINT_URL_SSO")
-        .or_else(|| vars.get("AWS_ENDPOINT_URL"))
-        .filter(|u| !u.is_empty())
-        .map(|u| u.trim_end_matches('/').to_string())
-        .unwrap_or_else(|| format!("https://portal.sso.{region}.amazonaws.com"));
     format!(
-        "{base}/federation/credentials?role_name={}&account_id={}",
+        "{}/federation/credentials?role_name={}&account_id={}",
+        sso_base(vars, region),
         query_escape(role),
         query_escape(account)
     )
+}
+
+/// The SSO portal: `AWS_ENDPOINT_URL_SSO` / `AWS_ENDPOINT_URL` when set, else the region's.
+fn sso_base(vars: &Vars, region: &str) -> String {
+    vars.get("AWS_ENDPOINT_URL_SSO")
+        .or_else(|| vars.get("AWS_ENDPOINT_URL"))
+        .filter(|u| !u.is_empty())
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("https://portal.sso.{region}.amazonaws.com"))
 }
 
 /// Percent-encoding of a query value as botocore does it (unreserved characters kept).
@@ -893,6 +970,7 @@ async fn caller_identity(
                 user_id: out.user_id().unwrap_or_default().to_string(),
                 expires_unix,
                 alias,
+                sso_name: AliasLookup::NotAsked,
             })
         }
         Err(e) => ResolveOutcome::Failure(sts_failure(e, "GetCallerIdentity", ctx)),

@@ -182,6 +182,7 @@ struct Ctx {
 }
 
 async fn resolve(asked: Asked) -> ResolveOutcome {
+    let started = std::time::Instant::now();
     let env = environment();
     let vars = Vars::from_env(&env);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
@@ -242,18 +243,32 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
     };
     let mut outcome = caller_identity(&ctx, creds, expires_unix, &asked).await;
     if let (ResolveOutcome::Identity(id), Source::Sso { .. }) = (&mut outcome, &source) {
-        if !asked.sso_skip.contains(&id.account) {
-            id.sso_name = sso_account_name(&source, &id.account, &ctx).await;
+        // A few seconds at most, and never past the daemon's deadline (the identity first).
+        let left = asked.deadline.map_or(SSO_NAME_TIMEOUT, |d| {
+            d.saturating_sub(started.elapsed())
+                .saturating_sub(Duration::from_secs(1))
+        });
+        let limit = left.min(SSO_NAME_TIMEOUT);
+        if !asked.sso_skip.contains(&id.account) && !limit.is_zero() {
+            id.sso_name = sso_account_name(&source, &id.account, &ctx, limit).await;
         }
     }
     outcome
 }
 
+/// How long the SSO portal's account list may take, at most.
+const SSO_NAME_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// The account's name in the SSO portal: `sso:ListAccounts` (what `aws sso list-accounts`
 /// calls) with the access token the credentials were just fetched with. Best-effort and
-/// bounded to a few seconds: any failure is a denial, never a failed identity. The token is
+/// bounded by `limit`: any failure is a denial, never a failed identity. The token is
 /// read from the CLI's cache file and goes nowhere but the portal's header.
-async fn sso_account_name(source: &Source, account: &str, ctx: &Ctx) -> AliasLookup {
+async fn sso_account_name(
+    source: &Source,
+    account: &str,
+    ctx: &Ctx,
+    limit: Duration,
+) -> AliasLookup {
     let Source::Sso {
         sso_region,
         token_file: Some(token_file),
@@ -276,35 +291,44 @@ async fn sso_account_name(source: &Source, account: &str, ctx: &Ctx) -> AliasLoo
     let sso = aws_sdk_sso::Client::from_conf(config);
     let lookup = async {
         let mut next: Option<String> = None;
-        // A portal lists 123 accounts a page at most; a few pages are plenty.
+        // Twenty pages at most.
         for _ in 0..20 {
-            let page = sso
+            let page = match sso
                 .list_accounts()
                 .access_token(&token)
                 .set_next_token(next.take())
                 .send()
                 .await
-                .ok()?;
+            {
+                Ok(page) => page,
+                // The portal's refusal (most often a role without sso:ListAccounts) is
+                // remembered; a failed connection is asked again at the next lookup.
+                Err(SdkError::ServiceError(_)) => return Some(AliasLookup::Denied),
+                Err(_) => return None,
+            };
             let found = page
                 .account_list()
                 .iter()
                 .find(|a| a.account_id() == Some(account));
             if let Some(a) = found {
-                return Some(a.account_name().map(str::to_string));
+                // A name with a control character is no name (it would reach terminals).
+                return Some(match a.account_name() {
+                    Some(n) if !n.is_empty() && !n.chars().any(char::is_control) => {
+                        AliasLookup::Found(n.to_string())
+                    }
+                    _ => AliasLookup::NoAlias,
+                });
             }
             next = page.next_token().map(str::to_string);
             if next.is_none() {
-                return Some(None);
+                break;
             }
         }
-        Some(None)
+        Some(AliasLookup::NoAlias)
     };
-    match tokio::time::timeout(Duration::from_secs(3), lookup).await {
-        Ok(Some(Some(name))) if !name.is_empty() && !name.chars().any(char::is_control) => {
-            AliasLookup::Found(name)
-        }
-        Ok(Some(_)) => AliasLookup::NoAlias,
-        _ => AliasLookup::Denied,
+    match tokio::time::timeout(limit, lookup).await {
+        Ok(Some(found)) => found,
+        _ => AliasLookup::NotAsked,
     }
 }
 

@@ -71,6 +71,12 @@ fn an_sso_profile_shows_the_portals_account_name_asked_once_per_account() {
     );
     assert_eq!(sso.calls("GetRoleCredentials"), 2);
     assert_eq!(sso.calls("ListAccounts"), 1);
+    // The doctor's segment shows it too.
+    let d = sb.awsid(&["doctor"], &v("corp"));
+    assert!(
+        d.stdout.contains("Corp Production|Corp Production"),
+        "{d:?}"
+    );
     // The token is in no log line.
     assert!(!sb.log().contains(TOKEN));
 

@@ -3,6 +3,7 @@
 //! and the terminal tools the shell tests drive.
 
 pub mod diff;
+pub mod fake_sso;
 pub mod fake_sts;
 pub mod harness;
 pub mod moto;

@@ -390,6 +390,7 @@ mod tests {
             user_id: "u".into(),
             expires_unix,
             alias: crate::resolve::outcome::AliasLookup::NotAsked,
+            sso_name: crate::resolve::outcome::AliasLookup::NotAsked,
         })
     }
 

@@ -160,6 +160,7 @@ mod tests {
             user_id: "AKIAIOSFODNN7EXAMPLE".into(),
             expires_unix: None,
             alias: crate::resolve::outcome::AliasLookup::NotAsked,
+            sso_name: crate::resolve::outcome::AliasLookup::NotAsked,
         })
     }
 

@@ -49,6 +49,8 @@ pub struct Daemon {
     pub config: crate::config::Live,
     /// Account aliases looked up (opt-in).
     pub aliases: Aliases,
+    /// Account names the SSO portal gave (`sso:ListAccounts`), remembered the same way.
+    pub sso_names: Aliases,
     last_activity: Mutex<Instant>,
     /// The last few errors, for `awsid daemon status` and `awsid doctor`.
     recent_errors: Mutex<VecDeque<RecentError>>,
@@ -74,6 +76,7 @@ impl Daemon {
             shutdown: Notify::new(),
             config: crate::config::Live::new(crate::config::path()),
             aliases: Aliases::default(),
+            sso_names: Aliases::default(),
             last_activity: Mutex::new(Instant::now()),
             recent_errors: Mutex::new(VecDeque::new()),
         })

@@ -188,6 +188,11 @@ fn resolution(
                 args.push("--alias-skip".to_string());
                 args.push(d.aliases.known().join(","));
             }
+            let known = d.sso_names.known();
+            if !known.is_empty() {
+                args.push("--sso-name-skip".to_string());
+                args.push(known.join(","));
+            }
             let deadline = Duration::from_secs(cfg.daemon.resolve_timeout_secs);
             let d = d.clone();
             tokio::spawn(async move {
@@ -233,6 +238,7 @@ fn resolution(
                 };
                 if let ResolveOutcome::Identity(id) = &outcome {
                     d.aliases.remember(&id.account, id.alias.clone());
+                    d.sso_names.remember(&id.account, id.sso_name.clone());
                 }
                 if let ResolveOutcome::Failure(f) = &outcome {
                     d.record_error(describe_failure(f));

@@ -268,6 +268,7 @@ fn facts(vars: &Vars, walked: &chain::Plan, profile_override: Option<&str>) -> F
         conflict,
         hint,
         alias: None,
+        sso_name: None,
     }
 }
 

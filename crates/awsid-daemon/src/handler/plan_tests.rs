@@ -54,6 +54,7 @@ fn shown(home: &Path, vars: &[(&str, &str)], cfg: &Config) -> String {
         user_id: "AIDA".into(),
         expires_unix: None,
         alias: AliasLookup::NotAsked,
+        sso_name: AliasLookup::NotAsked,
     };
     segment(cfg, Shell::Plain, &State::Fresh, Some(&id), &facts, 0)
 }

@@ -106,6 +106,7 @@ fn show(
     let render = |state: &State, id: Option<&crate::resolve::outcome::Identity>| {
         let facts = Facts {
             alias: id.and_then(|i| d.aliases.of(&i.account)),
+            sso_name: id.and_then(|i| d.sso_names.of(&i.account)),
             ..facts.clone()
         };
         segment(cfg, req.shell, state, id, &facts, now)
@@ -293,6 +294,7 @@ pub async fn prompt(d: &Arc<Daemon>, req: &mut PromptRequest) -> Reply {
         Some(id) => {
             let facts = Facts {
                 alias: d.aliases.of(&id.account),
+                sso_name: d.sso_names.of(&id.account),
                 ..plan.facts.clone()
             };
             segment(&cfg, req.shell, &State::Stale, Some(id), &facts, now)

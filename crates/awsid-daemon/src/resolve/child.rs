@@ -40,6 +40,8 @@ struct Asked {
     /// Look up the account alias (opt-in), unless the account is one of `skip`.
     alias: bool,
     skip: Vec<String>,
+    /// Accounts whose SSO portal name the daemon already remembers: not asked again.
+    sso_skip: Vec<String>,
     /// `whoami --region`.
     region: Option<String>,
     /// `whoami --endpoint-url` / `--ca-bundle`: for the GetCallerIdentity call only.
@@ -57,6 +59,7 @@ fn asked() -> Asked {
         deadline: None,
         alias: false,
         skip: Vec::new(),
+        sso_skip: Vec::new(),
         region: None,
         endpoint_url: None,
         ca_bundle: None,
@@ -70,6 +73,11 @@ fn asked() -> Asked {
             "--alias-skip" => {
                 if let Some(list) = it.next() {
                     asked.skip = list.split(',').map(str::to_string).collect();
+                }
+            }
+            "--sso-name-skip" => {
+                if let Some(list) = it.next() {
+                    asked.sso_skip = list.split(',').map(str::to_string).collect();
                 }
             }
             "--profile" => asked.profile = it.next().cloned(),
@@ -174,6 +182,7 @@ struct Ctx {
 }
 
 async fn resolve(asked: Asked) -> ResolveOutcome {
+    let started = std::time::Instant::now();
     let env = environment();
     let vars = Vars::from_env(&env);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
@@ -232,7 +241,95 @@ async fn resolve(asked: Asked) -> ResolveOutcome {
         }
         _ => None,
     };
-    caller_identity(&ctx, creds, expires_unix, &asked).await
+    let mut outcome = caller_identity(&ctx, creds, expires_unix, &asked).await;
+    if let (ResolveOutcome::Identity(id), Source::Sso { .. }) = (&mut outcome, &source) {
+        // A few seconds at most, and never past the daemon's deadline (the identity first).
+        let left = asked.deadline.map_or(SSO_NAME_TIMEOUT, |d| {
+            d.saturating_sub(started.elapsed())
+                .saturating_sub(Duration::from_secs(1))
+        });
+        let limit = left.min(SSO_NAME_TIMEOUT);
+        if !asked.sso_skip.contains(&id.account) && !limit.is_zero() {
+            id.sso_name = sso_account_name(&source, &id.account, &ctx, limit).await;
+        }
+    }
+    outcome
+}
+
+/// How long the SSO portal's account list may take, at most.
+const SSO_NAME_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The account's name in the SSO portal: `sso:ListAccounts` (what `aws sso list-accounts`
+/// calls) with the access token the credentials were just fetched with. Best-effort and
+/// bounded by `limit`: any failure is a denial, never a failed identity. The token is
+/// read from the CLI's cache file and goes nowhere but the portal's header.
+async fn sso_account_name(
+    source: &Source,
+    account: &str,
+    ctx: &Ctx,
+    limit: Duration,
+) -> AliasLookup {
+    let Source::Sso {
+        sso_region,
+        token_file: Some(token_file),
+        ..
+    } = source
+    else {
+        return AliasLookup::Denied;
+    };
+    let token = std::fs::read(token_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|t| t.get("accessToken")?.as_str().map(str::to_string));
+    let Some(token) = token else {
+        return AliasLookup::Denied;
+    };
+    let config = aws_sdk_sso::config::Builder::from(&ctx.sdk)
+        .region(Region::new(sso_region.clone()))
+        .endpoint_url(sso_base(&ctx.vars, sso_region))
+        .build();
+    let sso = aws_sdk_sso::Client::from_conf(config);
+    let lookup = async {
+        let mut next: Option<String> = None;
+        // Twenty pages at most.
+        for _ in 0..20 {
+            let page = match sso
+                .list_accounts()
+                .access_token(&token)
+                .set_next_token(next.take())
+                .send()
+                .await
+            {
+                Ok(page) => page,
+                // The portal's refusal (most often a role without sso:ListAccounts) is
+                // remembered; a failed connection is asked again at the next lookup.
+                Err(SdkError::ServiceError(_)) => return Some(AliasLookup::Denied),
+                Err(_) => return None,
+            };
+            let found = page
+                .account_list()
+                .iter()
+                .find(|a| a.account_id() == Some(account));
+            if let Some(a) = found {
+                // A name with a control character is no name (it would reach terminals).
+                return Some(match a.account_name() {
+                    Some(n) if !n.is_empty() && !n.chars().any(char::is_control) => {
+                        AliasLookup::Found(n.to_string())
+                    }
+                    _ => AliasLookup::NoAlias,
+                });
+            }
+            next = page.next_token().map(str::to_string);
+            if next.is_none() {
+                break;
+            }
+        }
+        Some(AliasLookup::NoAlias)
+    };
+    match tokio::time::timeout(limit, lookup).await {
+        Ok(Some(found)) => found,
+        _ => AliasLookup::NotAsked,
+    }
 }
 
 /// Where a configured STS endpoint comes from.
@@ -528,17 +625,21 @@ type CredentialsError = aws_credential_types::provider::error::CredentialsError;
 /// `AWS_ENDPOINT_URL_SSO` / `AWS_ENDPOINT_URL` when set (the SDK's SSO client reads them as
 /// botocore does), else the region's portal.
 fn sso_url(vars: &Vars, region: &str, role: &str, account: &str) -> String {
-    let base = vars
-        .get("AWS_ENDPOINT_URL_SSO")
-        .or_else(|| vars.get("AWS_ENDPOINT_URL"))
-        .filter(|u| !u.is_empty())
-        .map(|u| u.trim_end_matches('/').to_string())
-        .unwrap_or_else(|| format!("https://portal.sso.{region}.amazonaws.com"));
     format!(
-        "{base}/federation/credentials?role_name={}&account_id={}",
+        "{}/federation/credentials?role_name={}&account_id={}",
+        sso_base(vars, region),
         query_escape(role),
         query_escape(account)
     )
+}
+
+/// The SSO portal: `AWS_ENDPOINT_URL_SSO` / `AWS_ENDPOINT_URL` when set, else the region's.
+fn sso_base(vars: &Vars, region: &str) -> String {
+    vars.get("AWS_ENDPOINT_URL_SSO")
+        .or_else(|| vars.get("AWS_ENDPOINT_URL"))
+        .filter(|u| !u.is_empty())
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("https://portal.sso.{region}.amazonaws.com"))
 }
 
 /// Percent-encoding of a query value as botocore does it (unreserved characters kept).
@@ -893,6 +994,7 @@ async fn caller_identity(
                 user_id: out.user_id().unwrap_or_default().to_string(),
                 expires_unix,
                 alias,
+                sso_name: AliasLookup::NotAsked,
             })
         }
         Err(e) => ResolveOutcome::Failure(sts_failure(e, "GetCallerIdentity", ctx)),

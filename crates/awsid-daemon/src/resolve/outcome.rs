@@ -20,6 +20,9 @@ pub struct Identity {
     pub expires_unix: Option<i64>,
     /// The account alias, when the lookup was asked for.
     pub alias: AliasLookup,
+    /// The account's name in the SSO portal (`sso:ListAccounts` with the same token), for an
+    /// SSO profile whose account name is not yet remembered.
+    pub sso_name: AliasLookup,
 }
 
 impl Identity {
@@ -33,7 +36,8 @@ impl Identity {
     }
 }
 
-/// The result of `iam:ListAccountAliases` (opt-in; a denial is remembered, not shown).
+/// The result of `iam:ListAccountAliases` (opt-in) or of `sso:ListAccounts` (a denial is
+/// remembered, not shown).
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub enum AliasLookup {
     NotAsked,

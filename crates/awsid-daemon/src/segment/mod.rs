@@ -169,6 +169,8 @@ pub struct Facts {
     pub hint: Option<String>,
     /// The account's alias, when alias lookup is on and found one.
     pub alias: Option<String>,
+    /// The account's name in the SSO portal, when an SSO lookup found one.
+    pub sso_name: Option<String>,
 }
 
 /// `42m`, `1h05m`, `30s`.
@@ -230,7 +232,13 @@ pub fn segment(
         (None, State::Pending) => (facts.hint.clone().unwrap_or_default(), true),
         _ => (String::new(), false),
     };
-    let account_name = cfg.accounts.get(&account_id).cloned().unwrap_or_default();
+    // The user's own `[accounts]` name, else the SSO portal's (for a confirmed identity).
+    let account_name = cfg
+        .accounts
+        .get(&account_id)
+        .cloned()
+        .or_else(|| identity.and(facts.sso_name.clone()))
+        .unwrap_or_default();
     let alias = match identity {
         Some(_) if cfg.prompt.alias_lookup => facts.alias.clone().unwrap_or_default(),
         _ => String::new(),

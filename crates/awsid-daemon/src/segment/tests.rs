@@ -14,6 +14,7 @@ fn id(expires: Option<i64>) -> Identity {
         user_id: "AROAEXAMPLE:alice".into(),
         expires_unix: expires,
         alias: crate::resolve::outcome::AliasLookup::NotAsked,
+        sso_name: crate::resolve::outcome::AliasLookup::NotAsked,
     }
 }
 
@@ -26,6 +27,7 @@ fn facts() -> Facts {
         conflict: false,
         hint: Some("210987654321".into()),
         alias: None,
+        sso_name: None,
     }
 }
 
@@ -223,4 +225,35 @@ fn every_field_is_documented_in_the_default_config() {
     for f in template::Field::ALL {
         assert!(words.contains(&f.name()), "{} is not documented", f.name());
     }
+}
+
+#[test]
+fn the_account_name_is_yours_then_the_sso_portals_then_the_alias() {
+    let with = |config: &str, sso: Option<&str>, alias: Option<&str>| {
+        let c = Config::parse(&format!(
+            "[prompt]\nstyle = \"\"\nformat = \"{{account}}\"\nalias_lookup = true\n{config}"
+        ))
+        .unwrap();
+        let f = Facts {
+            sso_name: sso.map(str::to_string),
+            alias: alias.map(str::to_string),
+            ..facts()
+        };
+        segment(&c, Shell::Plain, &State::Fresh, Some(&id(None)), &f, NOW)
+    };
+    let mine = "[accounts]\n\"123456789012\" = \"mine\"\n";
+    assert_eq!(with(mine, Some("Portal"), Some("alias")), "mine");
+    assert_eq!(with("", Some("Portal"), Some("alias")), "Portal");
+    assert_eq!(with("", None, Some("alias")), "alias");
+    assert_eq!(with("", None, None), "123456789012");
+    // Never for an identity not yet confirmed.
+    let c = Config::parse("[prompt]\nstyle = \"\"\nformat = \"{account}\"\n").unwrap();
+    let f = Facts {
+        sso_name: Some("Portal".into()),
+        ..facts()
+    };
+    assert_eq!(
+        segment(&c, Shell::Plain, &State::Pending, None, &f, NOW),
+        "210987654321?"
+    );
 }

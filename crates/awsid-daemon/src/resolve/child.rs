@@ -966,8 +966,10 @@ async fn caller_identity(
     expires_unix: Option<i64>,
     asked: &Asked,
 ) -> ResolveOutcome {
-    // `--endpoint-url` and `--ca-bundle` change this call only, as in the CLI.
+    // `--endpoint-url` and `--ca-bundle` change this call only, as in the CLI. The interceptor
+    // counts its attempts (the CLI says "reached max retries" after the last one).
     let mut b = aws_sdk_sts::config::Builder::from(&ctx.sdk)
+        .interceptor(ctx.last_url.clone())
         .credentials_provider(SharedCredentialsProvider::new(creds.clone()));
     if let Some(url) = &asked.endpoint_url {
         b = b.endpoint_url(url);

@@ -1183,9 +1183,11 @@ fn validity_expires(shell: &'static str) {
     // answer (a fresh resolution) is final.
     age(&sb.home.join(".aws/credentials"));
     std::fs::create_dir_all(sb.root.join("live")).unwrap();
-    // (What fish creates in HOME on its first start.)
+    // (What fish creates in HOME on its first start, and in XDG_CONFIG_HOME, whose awsid/
+    // holds the config file: a watched path, as every answer depends on the config.)
     std::fs::create_dir_all(sb.home.join(".config/fish")).unwrap();
     std::fs::create_dir_all(sb.home.join(".local/share/fish")).unwrap();
+    std::fs::create_dir_all(sb.root.join("config/fish")).unwrap();
     std::fs::create_dir_all(&sb.runtime).unwrap();
     std::fs::set_permissions(
         &sb.runtime,

@@ -134,6 +134,26 @@ _awsid
     out.stdout.lines().map(str::to_string).collect()
 }
 
+/// `awsid whoami`'s flags a completion offers: `first`, then the AWS CLI's global options
+/// and awsid's own (as a set).
+fn whoami_flags(first: &[&str]) -> BTreeSet<String> {
+    let rest = [
+        "--region",
+        "--endpoint-url",
+        "--ca-bundle",
+        "--no-verify-ssl",
+        "--cli-read-timeout",
+        "--cli-connect-timeout",
+        "--color",
+        "--debug",
+        "--no-cli-pager",
+        "--no-paginate",
+        "--timeout",
+        "--help",
+    ];
+    set(&[first, &rest[..]].concat())
+}
+
 #[test]
 fn bash_completes_subcommands_values_and_profiles() {
     if !have("bash") {
@@ -196,22 +216,7 @@ fn bash_completes_subcommands_values_and_profiles() {
     );
     assert_eq!(
         as_set(&c(&["awsid", "whoami", "--output", "json", "--"])),
-        set(&[
-            "--query",
-            "--profile",
-            "--region",
-            "--endpoint-url",
-            "--ca-bundle",
-            "--no-verify-ssl",
-            "--cli-read-timeout",
-            "--cli-connect-timeout",
-            "--color",
-            "--debug",
-            "--no-cli-pager",
-            "--no-paginate",
-            "--timeout",
-            "--help"
-        ])
+        whoami_flags(&["--query", "--profile"])
     );
     assert_eq!(
         as_set(&c(&["awsid", "service", "--install", "--"])),
@@ -311,23 +316,7 @@ fn line_checks(shell: &str, sb: &Sandbox, complete: &dyn Fn(&Vars, &str) -> Vec<
     );
     assert_eq!(
         c("awsid whoami --"),
-        set(&[
-            "--output",
-            "--query",
-            "--profile",
-            "--region",
-            "--endpoint-url",
-            "--ca-bundle",
-            "--no-verify-ssl",
-            "--cli-read-timeout",
-            "--cli-connect-timeout",
-            "--color",
-            "--debug",
-            "--no-cli-pager",
-            "--no-paginate",
-            "--timeout",
-            "--help"
-        ])
+        whoami_flags(&["--output", "--query", "--profile"])
     );
     assert_eq!(
         c("awsid doctor --"),

@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = chain::plan(chain::Input {
             vars: &vars,
             flag_profile: None,
+            flag_region: None,
             files: files.clone(),
             home: Some(Path::new("/nonexistent/home")),
             cwd: Some(Path::new("/nonexistent/cwd")),

@@ -29,6 +29,7 @@ mod output;
 mod redact;
 mod render;
 mod resolve;
+mod sanitize;
 mod segment;
 mod selfexe;
 mod server;

@@ -10,9 +10,8 @@
 //! Nothing that reaches a terminal carries a control character: an identity holding one is
 //! refused when the resolver hands it over (`resolve::vet`), and every other text shown here or
 //! in a prompt (error messages, profile and region names, config text) goes through
-//! [`sanitize`], which replaces C0/C1 controls, DEL and the bidirectional overrides with U+FFFD.
-
-use std::borrow::Cow;
+//! [`sanitize`] (in `sanitize.rs`), which replaces C0/C1 controls, DEL and the bidirectional
+//! overrides with U+FFFD.
 
 use awsid_aws::pyjson::{PyStr, PyValue};
 use awsid_proto::msg::{FailureKind, WhoamiReply};
@@ -21,45 +20,7 @@ use crate::resolve::outcome::{Failure, Identity, ResolveOutcome};
 
 use crate::output::{self, query::Query, Colour};
 
-/// Shown in place of a control character.
-pub const REPLACEMENT: char = '\u{FFFD}';
-
-/// A character that must never reach a terminal from data: C0 and C1 controls, DEL, and the
-/// bidirectional marks and overrides (which can make `prod` read as `dorp`).
-pub fn is_control(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-pub fn has_control(s: &str) -> bool {
-    s.chars().any(is_control)
-}
-
-/// `s` with every control character replaced by U+FFFD.
-pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if has_control(s) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if is_control(c) { REPLACEMENT } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
-/// Like [`sanitize`], keeping line breaks and tabs (for multi-line messages on stderr).
-pub fn sanitize_message(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if is_control(c) && c != '\n' && c != '\t' {
-                REPLACEMENT
-            } else {
-                c
-            }
-        })
-        .collect()
-}
+pub use crate::sanitize::{has_control, is_control, sanitize, sanitize_message};
 
 /// CLI v2 exit codes.
 pub const EXIT_SYNTAX: u8 = 252;

@@ -13,7 +13,8 @@ pub mod yaml;
 
 use awsid_aws::pyjson::{PyStr, PyValue};
 
-use crate::render::{is_control, Format, REPLACEMENT};
+use crate::render::Format;
+use crate::sanitize::{is_control, REPLACEMENT};
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -63,8 +63,8 @@ pub fn sanitize(nodes: &mut [Node]) {
     for node in nodes {
         match node {
             Node::Text(t) => {
-                if crate::render::has_control(t) {
-                    *t = crate::render::sanitize(t).into_owned();
+                if crate::sanitize::has_control(t) {
+                    *t = crate::sanitize::sanitize(t).into_owned();
                 }
             }
             Node::Group(inner) => sanitize(inner),

@@ -245,6 +245,7 @@ fn spawn(argv: &[String], spec: &ProcessSpec<'_>) -> Result<Child, ProcessError>
     }
     let mut first_error: Option<i32> = None;
     let mut last_error = libc::ENOENT;
+    let mut busy_waits = 0;
     for path in candidates(&argv[0], spec.cwd, spec.env) {
         let mut cmd = Command::new(&path);
         cmd.arg0(&argv[0])
@@ -256,7 +257,19 @@ fn spawn(argv: &[String], spec: &ProcessSpec<'_>) -> Result<Child, ProcessError>
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        match cmd.spawn() {
+        // A program file still open for writing somewhere (ETXTBSY: just written, or held
+        // for a moment by another thread's fork before its exec) is tried again, for at most
+        // 100 ms in all.
+        let spawned = loop {
+            match cmd.spawn() {
+                Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && busy_waits < 20 => {
+                    busy_waits += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                other => break other,
+            }
+        };
+        match spawned {
             Ok(child) => return Ok(child),
             Err(e) => {
                 let errno = e.raw_os_error().unwrap_or(libc::EIO);
